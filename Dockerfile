@@ -1,0 +1,33 @@
+# syntax=docker/dockerfile:1
+# Build: docker build -t mpox-adapter .   Run: docker run -p 8000:8000 mpox-adapter
+
+FROM python:3.11.14-slim-bookworm AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY adapter ./adapter
+RUN python -m venv /opt/venv \
+ && /opt/venv/bin/pip install --upgrade pip \
+ && /opt/venv/bin/pip install .
+# The FHIR core package is fetched and verified (SHA-256) at build time, so the image
+# starts without network access.
+RUN MPOX_DEFINITIONS__CACHE_DIR=/opt/fhir /opt/venv/bin/mpox-adapter definitions fetch
+
+FROM python:3.11.14-slim-bookworm
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    MPOX_DEFINITIONS__CACHE_DIR=/opt/fhir \
+    MPOX_STORE__URL=sqlite:////var/lib/mpox-adapter/adapter.db
+RUN groupadd --system adapter \
+ && useradd --system --gid adapter --home-dir /var/lib/mpox-adapter --create-home adapter
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build /opt/fhir /opt/fhir
+COPY profiles /app/profiles
+COPY mappings /app/mappings
+WORKDIR /app
+USER adapter
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"]
+CMD ["mpox-adapter", "serve", "--host", "0.0.0.0"]

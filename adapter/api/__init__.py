@@ -1,0 +1,1 @@
+"""The HTTP face: FastAPI app with FHIR endpoints, CDS Hooks and operations."""

@@ -1,0 +1,1 @@
+"""Ground floor: FHIR core definitions, OperationOutcome helpers and the REST client."""

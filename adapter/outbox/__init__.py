@@ -1,0 +1,1 @@
+"""Durable store of every accepted resource, before anything is sent."""

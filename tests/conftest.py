@@ -1,0 +1,72 @@
+"""Fixtures shared by every test: settings, FHIR definitions and an in-process app client."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from adapter.api.app import create_app
+from adapter.errors import DefinitionsUnavailableError
+from adapter.fhir.definitions import Definitions
+from adapter.settings import Settings, load_settings
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+# The machine's PostgreSQL (trust auth on loopback); override for another server.
+POSTGRES_URL = os.environ.get("MPOX_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def skip_or_fail(reason: str) -> None:
+    """Missing infrastructure skips a test locally, but fails it in CI."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: infrastructure must be present)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def core_cache_dir() -> Path:
+    """The FHIR core package cache that `make definitions` fills (environment decides where)."""
+    return load_settings().definitions.cache_dir
+
+
+@pytest.fixture(scope="session")
+def definitions(core_cache_dir: Path) -> Definitions:
+    try:
+        return Definitions.from_core_package(core_cache_dir)
+    except DefinitionsUnavailableError as exc:
+        skip_or_fail(str(exc))
+        raise
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, core_cache_dir: Path) -> Any:
+    def build(**sections: Any) -> Settings:
+        data: dict[str, Any] = {
+            "store": {"url": f"sqlite:///{tmp_path / 'adapter.db'}"},
+            "definitions": {"cache_dir": str(core_cache_dir)},
+        }
+        data.update(sections)
+        return Settings.from_mapping(data)
+
+    return build
+
+
+@pytest.fixture
+async def client(make_settings: Any, definitions: Definitions) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(make_settings(), definitions=definitions)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://adapter.test"
+        ) as c,
+    ):
+        yield c

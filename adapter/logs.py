@@ -26,6 +26,8 @@ _PERSONAL = re.compile(
 MASK = "[redacted]"
 
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({})))
+# uvicorn adds a copy of the message with terminal colour codes.
+_DROPPED = frozenset({"color_message"})
 
 
 def redact(text: str) -> str:
@@ -55,7 +57,7 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
         }
         for key, value in vars(record).items():
-            if key not in _STANDARD_ATTRS and not key.startswith("_"):
+            if key not in _STANDARD_ATTRS and key not in _DROPPED and not key.startswith("_"):
                 entry[key] = redact(value) if isinstance(value, str) else value
         if record.exc_text:
             entry["exc"] = record.exc_text

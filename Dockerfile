@@ -19,14 +19,14 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     MPOX_DEFINITIONS__CACHE_DIR=/opt/fhir \
     MPOX_STORE__URL=sqlite:////var/lib/mpox-adapter/adapter.db
-RUN groupadd --system adapter \
- && useradd --system --gid adapter --home-dir /var/lib/mpox-adapter --create-home adapter
+RUN groupadd --system --gid 10001 adapter \
+ && useradd --system --uid 10001 --gid adapter --home-dir /var/lib/mpox-adapter --create-home adapter
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/fhir /opt/fhir
 COPY profiles /app/profiles
 COPY mappings /app/mappings
 WORKDIR /app
-USER adapter
+USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"]

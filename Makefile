@@ -38,6 +38,7 @@ run: $(RUN_STAMP) definitions
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/hadolint Dockerfile
 	$(BIN)/mypy
 
 typecheck: $(DEV_STAMP)

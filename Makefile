@@ -6,7 +6,7 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format typecheck pytest bench definitions clean
+.PHONY: help run test lint format typecheck pytest bench definitions profiles clean
 
 help:
 	@echo "make run         install and start the adapter on 127.0.0.1:8000 (SQLite under ./var/)"
@@ -30,6 +30,10 @@ $(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
 
 definitions: $(RUN_STAMP)
 	@$(BIN)/mpox-adapter definitions path >/dev/null 2>&1 || $(BIN)/mpox-adapter definitions fetch
+
+# Compile profiles/fsh with the pinned SUSHI (Node and npm needed) and refresh profiles/*.json.
+profiles: definitions
+	MPOX_ADAPTER=$(BIN)/mpox-adapter bash profiles/build.sh
 
 run: $(RUN_STAMP) definitions
 	@mkdir -p var

@@ -44,11 +44,20 @@ class StoreSettings(_Section):
     url: str = "sqlite:///var/adapter.db"
 
 
+def _project_folder(name: str) -> Path:
+    # Next to the package in a checkout; the container image sets its own path instead.
+    return Path(__file__).resolve().parent.parent / name
+
+
 class DefinitionsSettings(_Section):
     cache_dir: Path = Field(
         default_factory=lambda: Path(platformdirs.user_cache_dir("mpox-adapter")) / "fhir"
     )
     """Where the FHIR core package is unpacked (``<cache_dir>/hl7.fhir.r4.core#4.0.1``)."""
+    profiles_dir: Path = Field(default_factory=lambda: _project_folder("profiles"))
+    """The project's compiled profiles, extensions, terminology and ConceptMaps."""
+    igs: tuple[Path, ...] = ()
+    """More conformance resources to load: JSON files, folders or FHIR package .tgz files."""
 
 
 class LogSettings(_Section):

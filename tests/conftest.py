@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 
-from adapter.api.app import create_app
 from adapter.errors import DefinitionsUnavailableError
 from adapter.fhir.definitions import Definitions
 from adapter.settings import Settings, load_settings
@@ -47,6 +46,19 @@ def definitions(core_cache_dir: Path) -> Definitions:
         raise
 
 
+@pytest.fixture(scope="session")
+def mpox_definitions(core_cache_dir: Path) -> Definitions:
+    """The core package plus the project's compiled profiles in `profiles/`."""
+    from adapter.validation.service import load_definitions
+
+    settings = Settings.from_mapping({"definitions": {"cache_dir": str(core_cache_dir)}})
+    try:
+        return load_definitions(settings.definitions)[0]
+    except DefinitionsUnavailableError as exc:
+        skip_or_fail(str(exc))
+        raise
+
+
 @pytest.fixture
 def make_settings(tmp_path: Path, core_cache_dir: Path) -> Any:
     def build(**sections: Any) -> Settings:
@@ -61,8 +73,10 @@ def make_settings(tmp_path: Path, core_cache_dir: Path) -> Any:
 
 
 @pytest.fixture
-async def client(make_settings: Any, definitions: Definitions) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(make_settings(), definitions=definitions)
+async def client(make_settings: Any, mpox_definitions: Definitions) -> AsyncIterator[httpx.AsyncClient]:
+    from adapter.api.app import create_app
+
+    app = create_app(make_settings(), definitions=mpox_definitions)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(

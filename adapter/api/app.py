@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -16,13 +17,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 import adapter
-from adapter.api import operations
+from adapter.api import operations, validation
 from adapter.api.body import BodyMiddleware
 from adapter.api.metadata import Capabilities
 from adapter.api.metrics import HttpMetrics, MetricsMiddleware
 from adapter.api.responses import FhirResponse, error_response
-from adapter.errors import AdapterError, DefinitionsUnavailableError, InputError
+from adapter.errors import AdapterError, ConfigurationError, InputError
 from adapter.fhir.definitions import Definitions
+from adapter.validation.engine import Validator
+from adapter.validation.service import PROJECT_CANONICAL, load_definitions
 from adapter.outbox.location import StoreLocation
 from adapter.settings import Settings
 
@@ -41,13 +44,17 @@ class Runtime:
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     definitions: Definitions | None = None
     definitions_error: str | None = None
+    validator: Validator | None = None
+    published: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    """The project's conformance resources by (resourceType, id)."""
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 def create_app(settings: Settings, definitions: Definitions | None = None) -> FastAPI:
     """Build the app. `definitions` may be given (tests); otherwise they load at start-up."""
     runtime = Runtime(settings=settings, store=StoreLocation.parse(settings.store.url))
-    runtime.definitions = definitions
+    if definitions is not None:
+        _use_definitions(runtime, definitions)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -72,17 +79,36 @@ def create_app(settings: Settings, definitions: Definitions | None = None) -> Fa
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(runtime.registry))
     _install_error_handlers(app)
     app.include_router(operations.router)
+    app.include_router(validation.router)
     return app
 
 
 def _load_definitions(runtime: Runtime) -> None:
     try:
-        runtime.definitions = Definitions.from_core_package(runtime.settings.definitions.cache_dir)
-    except DefinitionsUnavailableError as exc:
+        definitions, report = load_definitions(runtime.settings.definitions)
+    except ConfigurationError as exc:
         runtime.definitions_error = str(exc)
         log.error("FHIR definitions unavailable: %s", exc)
-    else:
-        log.info("FHIR core definitions indexed", extra={"count": len(runtime.definitions)})
+        return
+    for problem in report.skipped:
+        log.warning("conformance file skipped: %s", problem)
+    _use_definitions(runtime, definitions)
+    log.info("FHIR definitions loaded", extra={"count": len(definitions), "added": len(report.loaded)})
+
+
+def _use_definitions(runtime: Runtime, definitions: Definitions) -> None:
+    runtime.definitions = definitions
+    runtime.validator = Validator(definitions)
+    capabilities = runtime.capabilities
+    capabilities.operations["validate"] = validation.VALIDATE_DEFINITION
+    for resource_type in validation.PUBLISHED_TYPES:
+        for url in definitions.urls(resource_type):
+            resource = definitions.get(url)
+            if url.startswith(PROJECT_CANONICAL) and resource is not None and "id" in resource:
+                runtime.published[(resource_type, str(resource["id"]))] = resource
+                capabilities.add_resource_interaction(resource_type, "read")
+                if resource_type == "StructureDefinition" and resource.get("kind") == "resource":
+                    capabilities.add_profile(str(resource["type"]), url)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from rich.console import Console
 
 from adapter import __version__
+from adapter.cli import validate
 from adapter.errors import ConfigurationError
 from adapter.settings import Settings, load_settings
 
@@ -77,10 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--format", choices=["ndjson", "bundle"], default="ndjson")
     convert.set_defaults(command=_not_yet("convert", 4))
 
-    validate = sub.add_parser("validate", parents=[common], help="validate FHIR resources")
-    validate.add_argument("files", nargs="+", metavar="FILE")
-    validate.add_argument("--profile")
-    validate.set_defaults(command=_not_yet("validate", 3))
+    validate.add_parser(sub, common)
 
     push = sub.add_parser("push", parents=[common], help="convert, store and deliver")
     push.add_argument("--mapping", required=True)

@@ -1,0 +1,354 @@
+"""The walker: one pass over a resource's JSON against a compiled profile tree.
+
+`Validator` owns what is expensive and shared (compiled profiles, terminology, compiled
+invariants); `_Run` holds what belongs to one call (the issues found, the Bundle being
+validated for resolving references). The walker reports; it never raises on bad input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from adapter.fhir.definitions import Definitions
+from adapter.validation import primitives
+from adapter.validation.fhirpath import EvalContext
+from adapter.validation.invariants import NativeCheck, checker
+from adapter.validation.issues import Issue, Severity
+from adapter.validation.profiles import ProfileRegistry
+from adapter.validation.references import ReferenceIndex, check_reference
+from adapter.validation.slicing import assign_slices
+from adapter.validation.structure import ElementNode, TypeRef
+from adapter.validation.terminology import Membership, Terminology
+from adapter.validation.values import compare, equals_fixed, matches_pattern
+
+MAX_DEPTH = 64
+_EXTENSION_NAMES = frozenset({"extension", "modifierExtension"})
+
+
+class Validator:
+    """Validates FHIR R4 JSON against the base specification and profiles."""
+
+    def __init__(self, definitions: Definitions, terminology: Terminology | None = None) -> None:
+        self.definitions = definitions
+        self.terminology = terminology or Terminology(definitions)
+        self.registry = ProfileRegistry(definitions)
+        self._checks: dict[str, NativeCheck | None] = {}
+
+    def issues(self, resource: Any, profiles: Sequence[str] = ()) -> list[Issue]:
+        run = _Run(self)
+        if not isinstance(resource, dict):
+            run.report("fatal", "structure", "", f"expected a JSON object, got {primitives.json_kind(resource)}")
+            return run.issues
+        root_type = resource.get("resourceType")
+        path = root_type if isinstance(root_type, str) else "Resource"
+        run.references.index(resource, path)
+        run.resource(resource, path, profiles, container=None)
+        return run.issues
+
+    def check_for(self, expression: str) -> NativeCheck | None:
+        if expression not in self._checks:
+            self._checks[expression] = checker(expression)
+        return self._checks[expression]
+
+
+class _Run:
+    def __init__(self, validator: Validator) -> None:
+        self.validator = validator
+        self.registry = validator.registry
+        self.terminology = validator.terminology
+        self.issues: list[Issue] = []
+        self.references = ReferenceIndex()
+
+    def report(self, severity: Severity, code: str, expression: str, message: str) -> None:
+        self.issues.append(Issue(severity, code, expression, message))
+
+    # -- resources ---------------------------------------------------------------------
+
+    def resource(
+        self,
+        resource: Any,
+        path: str,
+        profiles: Iterable[str],
+        container: EvalContext | None,
+        depth: int = 0,
+    ) -> None:
+        if not isinstance(resource, dict):
+            self.report("error", "structure", path, f"expected a resource, got {primitives.json_kind(resource)}")
+            return
+        resource_type = resource.get("resourceType")
+        if not isinstance(resource_type, str) or not resource_type:
+            self.report("error", "required", path, "resourceType is missing")
+            return
+        base = self.registry.resource_type(resource_type)
+        if base is None:
+            self.report("error", "structure", path, f"unknown resourceType {resource_type!r}")
+            return
+        context = EvalContext(
+            resource=resource,
+            root_resource=container.root_resource if container else resource,
+        )
+        applied = self._profiles_for(resource, resource_type, path, profiles)
+        if not any(p.type == resource_type and p.derivation == "constraint" for p in applied):
+            applied.insert(0, base)
+        for profile in applied:
+            self.element(resource, profile.root, path, context, resource_type, depth)
+
+    def _profiles_for(self, resource: dict[str, Any], resource_type: str, path: str, requested: Iterable[str]) -> list[Any]:
+        urls = list(requested)
+        meta = resource.get("meta")
+        if isinstance(meta, dict) and isinstance(meta.get("profile"), list):
+            urls.extend(u for u in meta["profile"] if isinstance(u, str))
+        applied = []
+        for url in dict.fromkeys(urls):
+            profile = self.registry.get(url)
+            if profile is None:
+                self.report("warning", "not-found", path, f"profile {url} is not known; cannot validate against it")
+            elif profile.type != resource_type and profile.type != "Resource" and profile.type != "DomainResource":
+                self.report("error", "structure", path, f"profile {url} is for {profile.type}, not {resource_type}")
+            else:
+                applied.append(profile)
+        return applied
+
+    # -- elements ----------------------------------------------------------------------
+
+    def element(
+        self,
+        value: Any,
+        node: ElementNode,
+        path: str,
+        context: EvalContext,
+        type_code: str,
+        depth: int,
+    ) -> None:
+        """Check one occurrence of `node` (already known to be present) at `path`."""
+        if depth > MAX_DEPTH:
+            self.report("error", "too-costly", path, f"nesting deeper than {MAX_DEPTH} levels")
+            return
+        if primitives.is_primitive(type_code):
+            self.primitive(value, node, path, type_code)
+        elif type_code == "Resource" or (node.path != type_code and self.registry.is_resource(type_code)):
+            self.resource(value, path, [p for t in node.types for p in t.profiles], context, depth + 1)
+            return
+        elif not isinstance(value, dict):
+            self.report("error", "structure", path, f"expected an object ({type_code}), got {primitives.json_kind(value)}")
+            return
+        else:
+            self.complex(value, node, path, context, type_code, depth)
+            type_ref = node.type_for(type_code)
+            for url in type_ref.profiles if type_ref else ():
+                self.against_profile(value, url, path, context, depth)
+        self.common_checks(value, node, path, context, type_code)
+
+    def against_profile(self, value: dict[str, Any], url: str, path: str, context: EvalContext, depth: int) -> None:
+        """A datatype or extension element constrained by a profile of its type."""
+        profile = self.registry.get(url)
+        if profile is None:
+            self.report("warning", "not-found", path, f"profile {url} is not known; the element was checked against its base type only")
+            return
+        self.complex(value, profile.root, path, context, profile.type, depth + 1)
+        self.common_checks(value, profile.root, path, context, profile.type)
+
+    def complex(self, value: dict[str, Any], node: ElementNode, path: str, context: EvalContext, type_code: str, depth: int) -> None:
+        source = self.registry.children_source(node, type_code)
+        if source is None:
+            self.report("error", "structure", path, f"no definition for type {type_code}")
+            return
+        if not any(key != "id" for key in value):
+            self.report("error", "invariant", path, "ele-1: All FHIR elements must have a @value or children")
+        grouped: dict[str, list[tuple[str, Any, TypeRef | None]]] = {}
+        for key, item in value.items():
+            if key == "resourceType" and node.path == type_code:
+                continue
+            lookup_key = key[1:] if key.startswith("_") else key
+            found = source.keys.get(lookup_key)
+            if found is None:
+                self._unknown(key, source, path)
+                continue
+            child, type_ref = found
+            grouped.setdefault(child.name, []).append((key, item, type_ref))
+        for name, child in source.children.items():
+            self.child(value, child, grouped.get(name, []), path, context, depth)
+
+    def _unknown(self, key: str, source: ElementNode, path: str) -> None:
+        bare = key.lstrip("_")
+        for name, child in source.children.items():
+            if child.is_choice and bare.startswith(name) and bare[len(name):len(name) + 1].isupper():
+                allowed = ", ".join(t.code for t in child.types)
+                self.report("error", "structure", f"{path}.{name}", f"type {bare[len(name):]} is not allowed for {name}[x] (allowed: {allowed})")
+                return
+        self.report("error", "structure", f"{path}.{key}", f"unrecognised element {key!r}")
+
+    def child(
+        self,
+        parent: dict[str, Any],
+        node: ElementNode,
+        entries: list[tuple[str, Any, TypeRef | None]],
+        path: str,
+        context: EvalContext,
+        depth: int,
+    ) -> None:
+        """All occurrences of one child element: shape, cardinality, slicing, then each item."""
+        items: list[tuple[Any, Any, TypeRef | None, str]] = []
+        for key, value, type_ref in entries:
+            if key.startswith("_"):
+                continue
+            name_path = f"{path}.{node.name}" if not node.is_choice else f"{path}.{node.name}.ofType({type_ref.code if type_ref else '?'})"
+            extras = parent.get("_" + key)
+            if not self._shape_ok(value, node, name_path) or (extras is not None and not self._shape_ok(extras, node, name_path)):
+                continue
+            values = value if isinstance(value, list) else [value]
+            extra_list = extras if isinstance(extras, list) else [extras] * len(values) if extras is not None and not node.is_array else (extras or [])
+            for index, item in enumerate(values):
+                extra = extra_list[index] if index < len(extra_list) else None
+                item_path = f"{name_path}[{index}]" if node.is_array else name_path
+                items.append((item, extra, type_ref, item_path))
+        for key, value, type_ref in entries:
+            if key.startswith("_") and key[1:] not in parent:
+                name_path = f"{path}.{node.name}"
+                if not self._shape_ok(value, node, name_path):
+                    continue
+                for index, extra in enumerate(value if isinstance(value, list) else [value]):
+                    items.append((None, extra, type_ref, f"{name_path}[{index}]" if node.is_array else name_path))
+        count = sum(1 for item, extra, _, _ in items if item is not None or extra is not None)
+        if count < node.min:
+            self.report("error", "required", f"{path}.{node.name}", f"{node.name}: minimum required = {node.min}, but only found {count} (from {node.profile_url})")
+        if node.max is not None and count > node.max:
+            self.report("error", "structure", f"{path}.{node.name}", f"{node.name}: maximum allowed = {node.max}, but found {count} (from {node.profile_url})")
+        if not items:
+            return
+        targets: list[ElementNode | None] = [None] * len(items)
+        if node.slicing is not None and node.slices:
+            targets = assign_slices(self, node, items, f"{path}.{node.name}", context)
+        for (item, extra, type_ref, item_path), target in zip(items, targets, strict=True):
+            use = target or node
+            code = type_ref.code if type_ref else (use.types[0].code if len(use.types) == 1 else "")
+            if target is not None and node.is_choice and type_ref is not None and use.type_for(code) is None and use.types:
+                self.report("error", "structure", item_path, f"type {code} is not allowed by slice {target.slice_name}")
+            if item is not None:
+                self.element(item, use, item_path, context, code, depth + 1)
+            if extra is not None:
+                self.primitive_extras(extra, item_path, context, item is not None, depth)
+
+    def _shape_ok(self, value: Any, node: ElementNode, path: str) -> bool:
+        if node.is_array and not isinstance(value, list):
+            self.report("error", "structure", path, f"{node.name} must be a JSON array")
+            return False
+        if not node.is_array and isinstance(value, list):
+            self.report("error", "structure", path, f"{node.name} must not be a JSON array (maximum 1)")
+            return False
+        if isinstance(value, list) and not value:
+            self.report("error", "structure", path, f"{node.name}: arrays must not be empty (omit the element instead)")
+            return False
+        return True
+
+    def primitive(self, value: Any, node: ElementNode, path: str, type_code: str) -> None:
+        problem = primitives.check(type_code, value)
+        if problem is not None:
+            self.report("error", "value", path, problem)
+            return
+        if node.max_length is not None and isinstance(value, str) and len(value) > node.max_length:
+            self.report("error", "too-long", path, f"longer than the maximum length {node.max_length}")
+
+    def primitive_extras(self, extra: Any, path: str, context: EvalContext, has_value: bool, depth: int) -> None:
+        if extra is None:
+            return
+        if not isinstance(extra, dict):
+            self.report("error", "structure", path, f"the _{path.rsplit('.', 1)[-1]} sibling must be an object")
+            return
+        element = self.registry.type_root("Element")
+        if element is None:
+            return
+        if not has_value and not extra.get("extension"):
+            self.report("error", "invariant", path, "ele-1: All FHIR elements must have a @value or children")
+        self.complex(extra, element, path, context, "Element", depth + 1)
+
+    # -- checks common to every occurrence -------------------------------------------
+
+    def common_checks(self, value: Any, node: ElementNode, path: str, context: EvalContext, type_code: str) -> None:
+        if node.fixed is not None and not equals_fixed(value, node.fixed):
+            self.report("error", "value", path, f"value must be exactly {_short(node.fixed)} (fixed by {node.profile_url})")
+        if node.pattern is not None and not matches_pattern(value, node.pattern):
+            self.report("error", "value", path, f"value must match the pattern {_short(node.pattern)} (from {node.profile_url})")
+        if node.binding is not None and node.binding.strength in ("required", "extensible"):
+            self.binding(value, node, path, type_code)
+        if node.min_value is not None and (order := compare(value, node.min_value)) is not None and order < 0:
+            self.report("error", "value", path, f"value is below the minimum {_short(node.min_value)}")
+        if node.max_value is not None and (order := compare(value, node.max_value)) is not None and order > 0:
+            self.report("error", "value", path, f"value is above the maximum {_short(node.max_value)}")
+        if type_code == "Reference" and isinstance(value, dict):
+            check_reference(self, value, node, path, context)
+        if node.name in _EXTENSION_NAMES and isinstance(value, dict) and not any(t.profiles for t in node.types):
+            self.extension(value, node, path, context)
+        for constraint in node.constraints:
+            check = self.validator.check_for(constraint.expression)
+            if check is None:
+                continue
+            try:
+                holds = check(value, context)
+            except Exception as exc:  # noqa: BLE001 - a broken invariant must not stop validation
+                self.report("warning", "processing", path, f"{constraint.key}: could not evaluate ({type(exc).__name__}: {exc})")
+                continue
+            if not holds:
+                severity: Severity = "error" if constraint.severity == "error" else "warning"
+                self.report(severity, "invariant", path, f"{constraint.key}: {constraint.human} (from {constraint.source})")
+
+    def binding(self, value: Any, node: ElementNode, path: str, type_code: str) -> None:
+        assert node.binding is not None
+        value_set = node.binding.value_set
+        if type_code in ("code", "string", "uri"):
+            if not isinstance(value, str):
+                return
+            result = self.terminology.check(value_set, None, value)
+            shown = value
+        elif type_code == "Coding":
+            codings = [(value.get("system"), value.get("code"))]
+            result = self.terminology.check_codeable(value_set, codings)
+            shown = f"{value.get('system')}|{value.get('code')}"
+        elif type_code == "CodeableConcept":
+            codings = [(c.get("system"), c.get("code")) for c in value.get("coding", []) if isinstance(c, dict)]
+            if not any(code for _, code in codings):
+                if node.binding.strength == "required":
+                    self.report("error", "code-invalid", path, f"no code given; a code from {value_set} is required")
+                return
+            result = self.terminology.check_codeable(value_set, codings)
+            shown = ", ".join(f"{s}|{c}" for s, c in codings)
+        elif type_code == "Quantity" and isinstance(value, dict) and value.get("code"):
+            result = self.terminology.check(value_set, value.get("system"), str(value["code"]))
+            shown = f"{value.get('system')}|{value.get('code')}"
+        else:
+            return
+        if result.membership is Membership.NOT_MEMBER:
+            severity: Severity = "error" if node.binding.strength == "required" else "warning"
+            self.report(severity, "code-invalid", path, f"{shown} is not in the value set {value_set} ({node.binding.strength} binding)")
+        elif result.membership is Membership.UNKNOWN and node.binding.strength == "required":
+            self.report("information", "not-supported", path, f"could not check {shown} against {value_set}: {result.reason}")
+
+    def extension(self, value: dict[str, Any], node: ElementNode, path: str, context: EvalContext) -> None:
+        url = value.get("url")
+        if not isinstance(url, str):
+            return
+        definition = self.registry.get(url)
+        if definition is None:
+            if node.name == "modifierExtension":
+                self.report("error", "structure", path, f"modifier extension {url} is not known and cannot be ignored")
+            else:
+                self.report("warning", "not-found", path, f"extension {url} is not known; its content was not checked")
+            return
+        if definition.type != "Extension":
+            self.report("error", "structure", path, f"{url} is not an extension definition")
+            return
+        self.complex(value, definition.root, path, context, "Extension", 0)
+        self.common_checks(value, definition.root, path, context, "Extension")
+
+    def conforms(self, resource: dict[str, Any], profile_url: str) -> bool:
+        """Whether `resource` meets `profile_url` without errors (for slicing and references)."""
+        probe = _Run(self.validator)
+        probe.references = self.references
+        probe.resource(resource, resource.get("resourceType", "Resource"), [profile_url], container=None)
+        return not any(issue.is_error for issue in probe.issues)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."

@@ -1,0 +1,138 @@
+"""The HL7 validator's own R4 test cases (fhir-test-cases), compared with the Java outcomes.
+
+For each case and each of its runs (against the core spec plus `meta.profile`, and again
+against `profile.source` where the case has one) we compare our verdict (valid / invalid)
+and our error count with the Java reference validator's. Disagreements we know of are kept,
+with their reasons, in `known_disagreements.json`: a new disagreement fails the suite, and so
+does a listed one that has gone away, so that the list can only shrink.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapter.fhir.definitions import Definitions
+from adapter.fhir.packages import load_into
+from adapter.validation.engine import Validator
+
+CASES_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "fhir-test-cases"
+KNOWN = Path(__file__).with_name("known_disagreements.json")
+TX_SERVER_EXTENSION = "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-server"
+
+
+@dataclass(frozen=True)
+class Run:
+    case: str
+    kind: str  # "base" or "profile"
+    input: str
+    loads: tuple[str, ...]
+    profiles: tuple[str, ...]
+    expected: Any  # path of the Java outcome (relative to outcomes/), or {"errorCount": n}
+
+    @property
+    def id(self) -> str:
+        return f"{self.case}:{self.kind}"
+
+
+def _runs() -> list[Run]:
+    manifest_path = CASES_DIR / "manifest.json"
+    if not manifest_path.exists():
+        return []
+    manifest = json.loads(manifest_path.read_text())
+    runs = []
+    for case in manifest["test-cases"]:
+        loads = tuple(case.get("supporting", [])) + tuple(case.get("profiles", []))
+        runs.append(Run(case["name"], "base", case["file"], loads, (), case.get("java")))
+        profile = case.get("profile")
+        if profile:
+            source = profile["source"]
+            runs.append(Run(case["name"], "profile", case["file"], (*loads, source), (source,), profile.get("java")))
+    return runs
+
+
+RUNS = _runs()
+
+
+def _known() -> dict[str, str]:
+    return dict(json.loads(KNOWN.read_text())) if KNOWN.exists() else {}
+
+
+def _java_errors(outcome: dict[str, Any]) -> int:
+    return sum(
+        1
+        for issue in outcome.get("issue", [])
+        if issue.get("severity") in ("error", "fatal")
+        and not any(ext.get("url") == TX_SERVER_EXTENSION for ext in issue.get("extension", []))
+    )
+
+
+def _url_of(file_name: str) -> str | None:
+    path = CASES_DIR / file_name
+    if not path.exists() or not file_name.endswith(".json"):
+        return None
+    url = json.loads(path.read_text()).get("url")
+    return url if isinstance(url, str) else None
+
+
+def evaluate(run: Run, core_cache_dir: Path) -> tuple[str, str]:
+    """(status, detail): status is 'agree', 'disagree' or 'no-expectation'."""
+    if isinstance(run.expected, dict) and "errorCount" in run.expected:
+        expected = int(run.expected["errorCount"])
+    elif isinstance(run.expected, str) and (CASES_DIR / "outcomes" / run.expected).exists():
+        expected = _java_errors(json.loads((CASES_DIR / "outcomes" / run.expected).read_text()))
+    else:
+        return "no-expectation", "the Java outcome file is not in the extract"
+    definitions = Definitions.from_core_package(core_cache_dir)
+    for name in run.loads:
+        if (CASES_DIR / name).exists():
+            load_into(definitions, CASES_DIR / name)
+    input_path = CASES_DIR / run.input
+    if not input_path.name.endswith(".json"):
+        return "disagree", "input is XML"
+    resource = json.loads(input_path.read_text())
+    profiles = [url for name in run.profiles if (url := _url_of(name))]
+    if len(profiles) != len(run.profiles):
+        return "disagree", "the profile is XML or missing"
+    issues = Validator(definitions).issues(resource, profiles)
+    ours = sum(1 for issue in issues if issue.is_error)
+    same_verdict = (ours == 0) == (expected == 0)
+    detail = f"java {expected} error(s), ours {ours}: " + "; ".join(
+        f"{i.expression}: {i.diagnostics}" for i in issues if i.is_error
+    )[:400]
+    return ("agree" if same_verdict else "disagree"), detail
+
+
+@pytest.fixture(scope="module")
+def results(core_cache_dir: Path) -> dict[str, tuple[str, str]]:
+    if not RUNS:
+        from tests.conftest import skip_or_fail
+
+        skip_or_fail(f"fhir-test-cases not found at {CASES_DIR}")
+    return {run.id: evaluate(run, core_cache_dir) for run in RUNS}
+
+
+@pytest.mark.parametrize("run", RUNS, ids=[r.id for r in RUNS])
+def test_case(run: Run, results: dict[str, tuple[str, str]]) -> None:
+    status, detail = results[run.id]
+    known = _known()
+    if status == "no-expectation":
+        pytest.skip(detail)
+    if status == "disagree":
+        assert run.id in known, f"new disagreement with the Java validator: {detail}"
+    else:
+        assert run.id not in known, f"{run.id} now agrees with Java: remove it from {KNOWN.name}"
+
+
+def test_agreement_figure(results: dict[str, tuple[str, str]], capsys: pytest.CaptureFixture[str]) -> None:
+    compared = [status for status, _ in results.values() if status != "no-expectation"]
+    agree = compared.count("agree")
+    share = agree / len(compared)
+    with capsys.disabled():
+        print(f"\nfhir-test-cases: same verdict as the Java validator in {agree}/{len(compared)} runs ({share:.1%}); "
+              f"{len(results) - len(compared)} runs have no Java outcome in the extract")
+    assert share >= 0.9

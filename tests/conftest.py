@@ -73,7 +73,9 @@ def make_settings(tmp_path: Path, core_cache_dir: Path) -> Any:
 
 
 @pytest.fixture
-async def client(make_settings: Any, mpox_definitions: Definitions) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    make_settings: Any, mpox_definitions: Definitions
+) -> AsyncIterator[httpx.AsyncClient]:
     from adapter.api.app import create_app
 
     app = create_app(make_settings(), definitions=mpox_definitions)

@@ -24,10 +24,10 @@ from adapter.api.metrics import HttpMetrics, MetricsMiddleware
 from adapter.api.responses import FhirResponse, error_response
 from adapter.errors import AdapterError, ConfigurationError, InputError
 from adapter.fhir.definitions import Definitions
-from adapter.validation.engine import Validator
-from adapter.validation.service import PROJECT_CANONICAL, load_definitions
 from adapter.outbox.location import StoreLocation
 from adapter.settings import Settings
+from adapter.validation.engine import Validator
+from adapter.validation.service import PROJECT_CANONICAL, load_definitions
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,9 @@ def _load_definitions(runtime: Runtime) -> None:
     for problem in report.skipped:
         log.warning("conformance file skipped: %s", problem)
     _use_definitions(runtime, definitions)
-    log.info("FHIR definitions loaded", extra={"count": len(definitions), "added": len(report.loaded)})
+    log.info(
+        "FHIR definitions loaded", extra={"count": len(definitions), "added": len(report.loaded)}
+    )
 
 
 def _use_definitions(runtime: Runtime, definitions: Definitions) -> None:

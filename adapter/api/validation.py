@@ -47,7 +47,9 @@ async def validate_typed(
     return await _validate(validator, body, resource_type, profile)
 
 
-async def _validate(validator: Validator, body: Any, resource_type: str | None, profile: str | None) -> dict[str, Any]:
+async def _validate(
+    validator: Validator, body: Any, resource_type: str | None, profile: str | None
+) -> dict[str, Any]:
     resource, profiles = _unwrap(body, profile)
     if resource_type is not None and resource.get("resourceType") != resource_type:
         raise InputError(
@@ -65,8 +67,10 @@ def _unwrap(body: Any, profile: str | None) -> tuple[dict[str, Any], list[str]]:
     profiles = [profile] if profile else []
     resource: Any = body
     if body.get("resourceType") == "Parameters":
-        parameters = body.get("parameter") if isinstance(body.get("parameter"), list) else []
-        named = [p for p in parameters if isinstance(p, dict)]
+        parameters = body.get("parameter")
+        named = (
+            [p for p in parameters if isinstance(p, dict)] if isinstance(parameters, list) else []
+        )
         resources = [p.get("resource") for p in named if p.get("name") == "resource"]
         if resources:
             resource = resources[0]
@@ -75,14 +79,18 @@ def _unwrap(body: Any, profile: str | None) -> tuple[dict[str, Any], list[str]]:
                 if parameter.get("name") == "profile" and isinstance(url, str):
                     profiles.append(url)
     if not isinstance(resource, dict):
-        raise InputError("the resource to validate must be a JSON object", "Parameters.parameter.resource")
+        raise InputError(
+            "the resource to validate must be a JSON object", "Parameters.parameter.resource"
+        )
     if not isinstance(resource.get("resourceType"), str):
         raise InputError("resourceType is missing: the body is not a FHIR resource", "resourceType")
     return resource, profiles
 
 
 @router.get("/fhir/{resource_type}/{resource_id}")
-async def read_conformance(request: Request, resource_type: str, resource_id: str) -> dict[str, Any]:
+async def read_conformance(
+    request: Request, resource_type: str, resource_id: str
+) -> dict[str, Any]:
     if resource_type not in PUBLISHED_TYPES:
         raise HTTPException(404, f"{resource_type} resources are not served here")
     published: dict[tuple[str, str], dict[str, Any]] = request.app.state.runtime.published

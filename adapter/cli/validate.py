@@ -30,7 +30,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", action="append", default=[], metavar="URL",
                         help="validate against this profile too (repeatable)")  # fmt: skip
     parser.add_argument("--ig", action="append", default=[], metavar="PATH", type=Path,
-                        help="load more conformance resources: JSON file, folder or package .tgz")  # fmt: skip
+                        help="more profiles: JSON file, folder or package .tgz")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="one JSON line per resource on stdout")
     parser.set_defaults(command=run)
 
@@ -49,7 +49,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     resources = errors = 0
     for path in args.files:
         for item in _read(path):
-            issues = [item.problem] if item.problem else validator.issues(item.resource, args.profile)
+            issues = (
+                [item.problem] if item.problem else validator.issues(item.resource, args.profile)
+            )
             resources += 1
             errors += sum(1 for issue in issues if issue.is_error)
             if args.json:
@@ -64,14 +66,19 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _print(out: Console, path: Path, line: int, resource: Any, issues: list[Issue]) -> None:
-    label = f"{resource.get('resourceType')}/{resource.get('id', '-')}" if isinstance(resource, dict) else "-"
+    label = (
+        f"{resource.get('resourceType')}/{resource.get('id', '-')}"
+        if isinstance(resource, dict)
+        else "-"
+    )
     shown = [i for i in issues if i.severity != "information"] or issues
     if not shown:
         out.print(f"{escape(str(path))}:{line} {escape(label)} [green]ok[/green]")
         return
     for issue in shown:
         out.print(
-            f"{escape(str(path))}:{line} {escape(label)} [{_STYLE[issue.severity]}]{issue.severity}[/] "
+            f"{escape(str(path))}:{line} {escape(label)} "
+            f"[{_STYLE[issue.severity]}]{issue.severity}[/] "
             f"{escape(issue.expression)}: {escape(issue.diagnostics)}"
         )
 

@@ -40,6 +40,9 @@ class Definitions:
     def __init__(self) -> None:
         self._entries: dict[str, _Entry] = {}
         self._loaded: dict[str, Resource] = {}
+        self.global_profiles: dict[str, list[str]] = {}
+        """Resource type -> profiles every resource of that type must meet (from the
+        ``global`` of loaded ImplementationGuides)."""
 
     @classmethod
     def from_core_package(cls, cache_dir: Path) -> Definitions:
@@ -74,6 +77,15 @@ class Definitions:
 
     def add(self, resource: Resource) -> None:
         """Add a conformance resource held in memory; it replaces one with the same URL."""
+        if resource.get("resourceType") == "ImplementationGuide":
+            for item in resource.get("global", []):
+                if (
+                    isinstance(item, dict)
+                    and isinstance(item.get("type"), str)
+                    and isinstance(item.get("profile"), str)
+                ):
+                    self.global_profiles.setdefault(item["type"], []).append(item["profile"])
+            return
         url = resource.get("url")
         resource_type = resource.get("resourceType")
         if not isinstance(url, str) or resource_type not in CONFORMANCE_TYPES:

@@ -14,13 +14,13 @@ from adapter.fhir.definitions import Definitions
 from adapter.validation import primitives
 from adapter.validation.fhirpath import EvalContext
 from adapter.validation.invariants import NativeCheck, checker
-from adapter.validation.issues import Issue, Severity
+from adapter.validation.issues import Issue, Severity, too_few, too_many
 from adapter.validation.profiles import ProfileRegistry
 from adapter.validation.references import ReferenceIndex, check_reference
 from adapter.validation.slicing import assign_slices
-from adapter.validation.structure import ElementNode, TypeRef
+from adapter.validation.structure import Constraint, ElementNode, TypeRef
 from adapter.validation.terminology import Membership, Terminology
-from adapter.validation.values import compare, equals_fixed, matches_pattern
+from adapter.validation.values import compare, equals_fixed, limit, matches_pattern
 
 MAX_DEPTH = 64
 _EXTENSION_NAMES = frozenset({"extension", "modifierExtension"})
@@ -38,7 +38,12 @@ class Validator:
     def issues(self, resource: Any, profiles: Sequence[str] = ()) -> list[Issue]:
         run = _Run(self)
         if not isinstance(resource, dict):
-            run.report("fatal", "structure", "", f"expected a JSON object, got {primitives.json_kind(resource)}")
+            run.report(
+                "fatal",
+                "structure",
+                "",
+                f"expected a JSON object, got {primitives.json_kind(resource)}",
+            )
             return run.issues
         root_type = resource.get("resourceType")
         path = root_type if isinstance(root_type, str) else "Resource"
@@ -46,10 +51,18 @@ class Validator:
         run.resource(resource, path, profiles, container=None)
         return run.issues
 
-    def check_for(self, expression: str) -> NativeCheck | None:
-        if expression not in self._checks:
-            self._checks[expression] = checker(expression)
-        return self._checks[expression]
+    def invariants_of(self, node: ElementNode) -> list[tuple[Constraint, NativeCheck]]:
+        """The node's invariants that need evaluating, compiled once per node."""
+        if node.invariants is None:
+            compiled = []
+            for constraint in node.constraints:
+                if constraint.expression not in self._checks:
+                    self._checks[constraint.expression] = checker(constraint.expression)
+                check = self._checks[constraint.expression]
+                if check is not None:
+                    compiled.append((constraint, check))
+            node.invariants = compiled
+        return node.invariants
 
 
 class _Run:
@@ -74,7 +87,12 @@ class _Run:
         depth: int = 0,
     ) -> None:
         if not isinstance(resource, dict):
-            self.report("error", "structure", path, f"expected a resource, got {primitives.json_kind(resource)}")
+            self.report(
+                "error",
+                "structure",
+                path,
+                f"expected a resource, got {primitives.json_kind(resource)}",
+            )
             return
         resource_type = resource.get("resourceType")
         if not isinstance(resource_type, str) or not resource_type:
@@ -94,8 +112,10 @@ class _Run:
         for profile in applied:
             self.element(resource, profile.root, path, context, resource_type, depth)
 
-    def _profiles_for(self, resource: dict[str, Any], resource_type: str, path: str, requested: Iterable[str]) -> list[Any]:
-        urls = list(requested)
+    def _profiles_for(
+        self, resource: dict[str, Any], resource_type: str, path: str, requested: Iterable[str]
+    ) -> list[Any]:
+        urls = list(requested) + self.validator.definitions.global_profiles.get(resource_type, [])
         meta = resource.get("meta")
         if isinstance(meta, dict) and isinstance(meta.get("profile"), list):
             urls.extend(u for u in meta["profile"] if isinstance(u, str))
@@ -103,9 +123,19 @@ class _Run:
         for url in dict.fromkeys(urls):
             profile = self.registry.get(url)
             if profile is None:
-                self.report("warning", "not-found", path, f"profile {url} is not known; cannot validate against it")
-            elif profile.type != resource_type and profile.type != "Resource" and profile.type != "DomainResource":
-                self.report("error", "structure", path, f"profile {url} is for {profile.type}, not {resource_type}")
+                self.report(
+                    "warning",
+                    "not-found",
+                    path,
+                    f"profile {url} is not known; cannot validate against it",
+                )
+            elif profile.type not in (resource_type, "Resource", "DomainResource"):
+                self.report(
+                    "error",
+                    "structure",
+                    path,
+                    f"profile {url} is for {profile.type}, not {resource_type}",
+                )
             else:
                 applied.append(profile)
         return applied
@@ -127,11 +157,16 @@ class _Run:
             return
         if primitives.is_primitive(type_code):
             self.primitive(value, node, path, type_code)
-        elif type_code == "Resource" or (node.path != type_code and self.registry.is_resource(type_code)):
-            self.resource(value, path, [p for t in node.types for p in t.profiles], context, depth + 1)
+        elif self._holds_resource(value, node, type_code):
+            self.contained_resource(value, node, path, context, depth)
             return
         elif not isinstance(value, dict):
-            self.report("error", "structure", path, f"expected an object ({type_code}), got {primitives.json_kind(value)}")
+            self.report(
+                "error",
+                "structure",
+                path,
+                f"expected an object ({type_code}), got {primitives.json_kind(value)}",
+            )
             return
         else:
             self.complex(value, node, path, context, type_code, depth)
@@ -140,22 +175,88 @@ class _Run:
                 self.against_profile(value, url, path, context, depth)
         self.common_checks(value, node, path, context, type_code)
 
-    def against_profile(self, value: dict[str, Any], url: str, path: str, context: EvalContext, depth: int) -> None:
+    def _holds_resource(self, value: Any, node: ElementNode, type_code: str) -> bool:
+        if type_code == "Resource" or (
+            node.path != type_code and self.registry.is_resource(type_code)
+        ):
+            return True
+        # A type-sliced Bundle.entry.resource lists several resource types.
+        return (
+            not type_code
+            and isinstance(value, dict)
+            and "resourceType" in value
+            and any(t.code == "Resource" or self.registry.is_resource(t.code) for t in node.types)
+        )
+
+    def contained_resource(
+        self, value: Any, node: ElementNode, path: str, context: EvalContext, depth: int
+    ) -> None:
+        """A resource inside an element (contained, Bundle.entry.resource, Parameters...)."""
+        codes = {t.code for t in node.types}
+        actual = value.get("resourceType") if isinstance(value, dict) else None
+        if (
+            actual
+            and "Resource" not in codes
+            and "DomainResource" not in codes
+            and actual not in codes
+        ):
+            self.report(
+                "error",
+                "structure",
+                path,
+                f"a {actual} is not allowed here (allowed: {', '.join(sorted(codes))})",
+            )
+            return
+        profiles = [p for t in node.types if t.code in (actual, "Resource") for p in t.profiles]
+        if len(profiles) > 1:
+            # Several profiles on one type mean "conforms to at least one of them".
+            fitting = next((url for url in profiles if self.conforms(value, url)), None)
+            profiles = [fitting] if fitting else profiles[:1]
+            if fitting is None:
+                self.report(
+                    "error",
+                    "structure",
+                    path,
+                    "does not conform to any of the profiles " + ", ".join(profiles),
+                )
+        self.resource(value, path, profiles, context, depth + 1)
+
+    def against_profile(
+        self, value: dict[str, Any], url: str, path: str, context: EvalContext, depth: int
+    ) -> None:
         """A datatype or extension element constrained by a profile of its type."""
         profile = self.registry.get(url)
         if profile is None:
-            self.report("warning", "not-found", path, f"profile {url} is not known; the element was checked against its base type only")
+            self.report(
+                "warning",
+                "not-found",
+                path,
+                f"profile {url} is not known; the element was checked against its base type only",
+            )
             return
         self.complex(value, profile.root, path, context, profile.type, depth + 1)
         self.common_checks(value, profile.root, path, context, profile.type)
 
-    def complex(self, value: dict[str, Any], node: ElementNode, path: str, context: EvalContext, type_code: str, depth: int) -> None:
+    def complex(
+        self,
+        value: dict[str, Any],
+        node: ElementNode,
+        path: str,
+        context: EvalContext,
+        type_code: str,
+        depth: int,
+    ) -> None:
         source = self.registry.children_source(node, type_code)
         if source is None:
             self.report("error", "structure", path, f"no definition for type {type_code}")
             return
-        if not any(key != "id" for key in value):
-            self.report("error", "invariant", path, "ele-1: All FHIR elements must have a @value or children")
+        if not value or (len(value) == 1 and "id" in value):
+            self.report(
+                "error",
+                "invariant",
+                path,
+                "ele-1: All FHIR elements must have a @value or children",
+            )
         grouped: dict[str, list[tuple[str, Any, TypeRef | None]]] = {}
         for key, item in value.items():
             if key == "resourceType" and node.path == type_code:
@@ -167,15 +268,27 @@ class _Run:
                 continue
             child, type_ref = found
             grouped.setdefault(child.name, []).append((key, item, type_ref))
-        for name, child in source.children.items():
-            self.child(value, child, grouped.get(name, []), path, context, depth)
+        for name, entries in grouped.items():
+            self.child(value, source.children[name], entries, path, context, depth)
+        for child in source.required:
+            if child.name not in grouped:
+                self.child(value, child, [], path, context, depth)
 
     def _unknown(self, key: str, source: ElementNode, path: str) -> None:
         bare = key.lstrip("_")
         for name, child in source.children.items():
-            if child.is_choice and bare.startswith(name) and bare[len(name):len(name) + 1].isupper():
+            if (
+                child.is_choice
+                and bare.startswith(name)
+                and bare[len(name) : len(name) + 1].isupper()
+            ):
                 allowed = ", ".join(t.code for t in child.types)
-                self.report("error", "structure", f"{path}.{name}", f"type {bare[len(name):]} is not allowed for {name}[x] (allowed: {allowed})")
+                self.report(
+                    "error",
+                    "structure",
+                    f"{path}.{name}",
+                    f"type {bare[len(name) :]} is not allowed for {name}[x] (allowed: {allowed})",
+                )
                 return
         self.report("error", "structure", f"{path}.{key}", f"unrecognised element {key!r}")
 
@@ -189,16 +302,41 @@ class _Run:
         depth: int,
     ) -> None:
         """All occurrences of one child element: shape, cardinality, slicing, then each item."""
+        if len(entries) == 1 and not node.is_array and node.max != 0 and not node.slices:
+            # The common case, one single-valued element without a `_name` sibling, skips
+            # the bookkeeping that arrays, extensions on primitives and slices need.
+            key, value, type_ref = entries[0]
+            if key[0] != "_" and not isinstance(value, list) and ("_" + key) not in parent:
+                code = type_ref.code if type_ref else node.single_type
+                item_path = (
+                    f"{path}.{node.name}.ofType({code})"
+                    if node.is_choice
+                    else f"{path}.{node.name}"
+                )
+                self.element(value, node, item_path, context, code, depth + 1)
+                return
         items: list[tuple[Any, Any, TypeRef | None, str]] = []
         for key, value, type_ref in entries:
             if key.startswith("_"):
                 continue
-            name_path = f"{path}.{node.name}" if not node.is_choice else f"{path}.{node.name}.ofType({type_ref.code if type_ref else '?'})"
+            name_path = (
+                f"{path}.{node.name}"
+                if not node.is_choice
+                else f"{path}.{node.name}.ofType({type_ref.code if type_ref else '?'})"
+            )
             extras = parent.get("_" + key)
-            if not self._shape_ok(value, node, name_path) or (extras is not None and not self._shape_ok(extras, node, name_path)):
+            if not self._shape_ok(value, node, name_path) or (
+                extras is not None and not self._shape_ok(extras, node, name_path)
+            ):
                 continue
             values = value if isinstance(value, list) else [value]
-            extra_list = extras if isinstance(extras, list) else [extras] * len(values) if extras is not None and not node.is_array else (extras or [])
+            extra_list = (
+                extras
+                if isinstance(extras, list)
+                else [extras] * len(values)
+                if extras is not None and not node.is_array
+                else (extras or [])
+            )
             for index, item in enumerate(values):
                 extra = extra_list[index] if index < len(extra_list) else None
                 item_path = f"{name_path}[{index}]" if node.is_array else name_path
@@ -209,22 +347,63 @@ class _Run:
                 if not self._shape_ok(value, node, name_path):
                     continue
                 for index, extra in enumerate(value if isinstance(value, list) else [value]):
-                    items.append((None, extra, type_ref, f"{name_path}[{index}]" if node.is_array else name_path))
+                    items.append(
+                        (
+                            None,
+                            extra,
+                            type_ref,
+                            f"{name_path}[{index}]" if node.is_array else name_path,
+                        )
+                    )
         count = sum(1 for item, extra, _, _ in items if item is not None or extra is not None)
         if count < node.min:
-            self.report("error", "required", f"{path}.{node.name}", f"{node.name}: minimum required = {node.min}, but only found {count} (from {node.profile_url})")
+            self.report(
+                "error",
+                "required",
+                f"{path}.{node.name}",
+                too_few(node.name, node.min, count, node.profile_url),
+            )
         if node.max is not None and count > node.max:
-            self.report("error", "structure", f"{path}.{node.name}", f"{node.name}: maximum allowed = {node.max}, but found {count} (from {node.profile_url})")
+            self.report(
+                "error",
+                "structure",
+                f"{path}.{node.name}",
+                too_many(node.name, node.max, count, node.profile_url),
+            )
         if not items:
+            for slice_node in node.slices:
+                if slice_node.min > 0:
+                    self.report(
+                        "error",
+                        "required",
+                        f"{path}.{node.name}:{slice_node.slice_name}",
+                        too_few(
+                            f"slice {slice_node.slice_name}",
+                            slice_node.min,
+                            0,
+                            slice_node.profile_url,
+                        ),
+                    )
             return
         targets: list[ElementNode | None] = [None] * len(items)
         if node.slicing is not None and node.slices:
             targets = assign_slices(self, node, items, f"{path}.{node.name}", context)
         for (item, extra, type_ref, item_path), target in zip(items, targets, strict=True):
             use = target or node
-            code = type_ref.code if type_ref else (use.types[0].code if len(use.types) == 1 else "")
-            if target is not None and node.is_choice and type_ref is not None and use.type_for(code) is None and use.types:
-                self.report("error", "structure", item_path, f"type {code} is not allowed by slice {target.slice_name}")
+            code = type_ref.code if type_ref else use.single_type
+            if (
+                target is not None
+                and node.is_choice
+                and type_ref is not None
+                and use.type_for(code) is None
+                and use.types
+            ):
+                self.report(
+                    "error",
+                    "structure",
+                    item_path,
+                    f"type {code} is not allowed by slice {target.slice_name}",
+                )
             if item is not None:
                 self.element(item, use, item_path, context, code, depth + 1)
             if extra is not None:
@@ -235,10 +414,17 @@ class _Run:
             self.report("error", "structure", path, f"{node.name} must be a JSON array")
             return False
         if not node.is_array and isinstance(value, list):
-            self.report("error", "structure", path, f"{node.name} must not be a JSON array (maximum 1)")
+            self.report(
+                "error", "structure", path, f"{node.name} must not be a JSON array (maximum 1)"
+            )
             return False
         if isinstance(value, list) and not value:
-            self.report("error", "structure", path, f"{node.name}: arrays must not be empty (omit the element instead)")
+            self.report(
+                "error",
+                "structure",
+                path,
+                f"{node.name}: arrays must not be empty (omit the element instead)",
+            )
             return False
         return True
 
@@ -248,50 +434,104 @@ class _Run:
             self.report("error", "value", path, problem)
             return
         if node.max_length is not None and isinstance(value, str) and len(value) > node.max_length:
-            self.report("error", "too-long", path, f"longer than the maximum length {node.max_length}")
+            self.report(
+                "error", "too-long", path, f"longer than the maximum length {node.max_length}"
+            )
 
-    def primitive_extras(self, extra: Any, path: str, context: EvalContext, has_value: bool, depth: int) -> None:
+    def primitive_extras(
+        self, extra: Any, path: str, context: EvalContext, has_value: bool, depth: int
+    ) -> None:
         if extra is None:
             return
         if not isinstance(extra, dict):
-            self.report("error", "structure", path, f"the _{path.rsplit('.', 1)[-1]} sibling must be an object")
+            self.report(
+                "error",
+                "structure",
+                path,
+                f"the _{path.rsplit('.', 1)[-1]} sibling must be an object",
+            )
             return
         element = self.registry.type_root("Element")
         if element is None:
             return
         if not has_value and not extra.get("extension"):
-            self.report("error", "invariant", path, "ele-1: All FHIR elements must have a @value or children")
+            self.report(
+                "error",
+                "invariant",
+                path,
+                "ele-1: All FHIR elements must have a @value or children",
+            )
         self.complex(extra, element, path, context, "Element", depth + 1)
 
     # -- checks common to every occurrence -------------------------------------------
 
-    def common_checks(self, value: Any, node: ElementNode, path: str, context: EvalContext, type_code: str) -> None:
-        if node.fixed is not None and not equals_fixed(value, node.fixed):
-            self.report("error", "value", path, f"value must be exactly {_short(node.fixed)} (fixed by {node.profile_url})")
-        if node.pattern is not None and not matches_pattern(value, node.pattern):
-            self.report("error", "value", path, f"value must match the pattern {_short(node.pattern)} (from {node.profile_url})")
-        if node.binding is not None and node.binding.strength in ("required", "extensible"):
-            self.binding(value, node, path, type_code)
-        if node.min_value is not None and (order := compare(value, node.min_value)) is not None and order < 0:
-            self.report("error", "value", path, f"value is below the minimum {_short(node.min_value)}")
-        if node.max_value is not None and (order := compare(value, node.max_value)) is not None and order > 0:
-            self.report("error", "value", path, f"value is above the maximum {_short(node.max_value)}")
+    def common_checks(
+        self, value: Any, node: ElementNode, path: str, context: EvalContext, type_code: str
+    ) -> None:
+        if node.has_value_rules:
+            self.value_rules(value, node, path, type_code)
         if type_code == "Reference" and isinstance(value, dict):
             check_reference(self, value, node, path, context)
-        if node.name in _EXTENSION_NAMES and isinstance(value, dict) and not any(t.profiles for t in node.types):
+        if (
+            node.name in _EXTENSION_NAMES
+            and isinstance(value, dict)
+            and not any(t.profiles for t in node.types)
+        ):
             self.extension(value, node, path, context)
-        for constraint in node.constraints:
-            check = self.validator.check_for(constraint.expression)
-            if check is None:
-                continue
+        for constraint, check in self.validator.invariants_of(node):
             try:
                 holds = check(value, context)
-            except Exception as exc:  # noqa: BLE001 - a broken invariant must not stop validation
-                self.report("warning", "processing", path, f"{constraint.key}: could not evaluate ({type(exc).__name__}: {exc})")
+            except Exception as exc:
+                self.report(
+                    "warning",
+                    "processing",
+                    path,
+                    f"{constraint.key}: could not evaluate ({type(exc).__name__}: {exc})",
+                )
                 continue
             if not holds:
                 severity: Severity = "error" if constraint.severity == "error" else "warning"
-                self.report(severity, "invariant", path, f"{constraint.key}: {constraint.human} (from {constraint.source})")
+                self.report(
+                    severity,
+                    "invariant",
+                    path,
+                    f"{constraint.key}: {constraint.human} (from {constraint.source})",
+                )
+
+    def value_rules(self, value: Any, node: ElementNode, path: str, type_code: str) -> None:
+        """fixed, pattern, binding, minValue and maxValue."""
+        if node.fixed is not None and not equals_fixed(value, node.fixed):
+            self.report(
+                "error",
+                "value",
+                path,
+                f"value must be exactly {_short(node.fixed)} (fixed by {node.profile_url})",
+            )
+        if node.pattern is not None and not matches_pattern(value, node.pattern):
+            self.report(
+                "error",
+                "value",
+                path,
+                f"value must match the pattern {_short(node.pattern)} (from {node.profile_url})",
+            )
+        if node.binding is not None and node.binding.strength in ("required", "extensible"):
+            self.binding(value, node, path, type_code)
+        if (
+            node.min_value is not None
+            and (order := compare(value, limit(node.min_value, -1, value))) is not None
+            and order < 0
+        ):
+            self.report(
+                "error", "value", path, f"value is below the minimum {_short(node.min_value)}"
+            )
+        if (
+            node.max_value is not None
+            and (order := compare(value, limit(node.max_value, +1, value))) is not None
+            and order > 0
+        ):
+            self.report(
+                "error", "value", path, f"value is above the maximum {_short(node.max_value)}"
+            )
 
     def binding(self, value: Any, node: ElementNode, path: str, type_code: str) -> None:
         assert node.binding is not None
@@ -306,10 +546,19 @@ class _Run:
             result = self.terminology.check_codeable(value_set, codings)
             shown = f"{value.get('system')}|{value.get('code')}"
         elif type_code == "CodeableConcept":
-            codings = [(c.get("system"), c.get("code")) for c in value.get("coding", []) if isinstance(c, dict)]
+            codings = [
+                (c.get("system"), c.get("code"))
+                for c in value.get("coding", [])
+                if isinstance(c, dict)
+            ]
             if not any(code for _, code in codings):
                 if node.binding.strength == "required":
-                    self.report("error", "code-invalid", path, f"no code given; a code from {value_set} is required")
+                    self.report(
+                        "error",
+                        "code-invalid",
+                        path,
+                        f"no code given; a code from {value_set} is required",
+                    )
                 return
             result = self.terminology.check_codeable(value_set, codings)
             shown = ", ".join(f"{s}|{c}" for s, c in codings)
@@ -320,24 +569,61 @@ class _Run:
             return
         if result.membership is Membership.NOT_MEMBER:
             severity: Severity = "error" if node.binding.strength == "required" else "warning"
-            self.report(severity, "code-invalid", path, f"{shown} is not in the value set {value_set} ({node.binding.strength} binding)")
+            self.report(
+                severity,
+                "code-invalid",
+                path,
+                f"{shown} is not in the value set {value_set} ({node.binding.strength} binding)",
+            )
         elif result.membership is Membership.UNKNOWN and node.binding.strength == "required":
-            self.report("information", "not-supported", path, f"could not check {shown} against {value_set}: {result.reason}")
+            self.report(
+                "information",
+                "not-supported",
+                path,
+                f"could not check {shown} against {value_set}: {result.reason}",
+            )
 
-    def extension(self, value: dict[str, Any], node: ElementNode, path: str, context: EvalContext) -> None:
+    def extension(
+        self, value: dict[str, Any], node: ElementNode, path: str, context: EvalContext
+    ) -> None:
         url = value.get("url")
         if not isinstance(url, str):
             return
         definition = self.registry.get(url)
         if definition is None:
             if node.name == "modifierExtension":
-                self.report("error", "structure", path, f"modifier extension {url} is not known and cannot be ignored")
+                self.report(
+                    "error",
+                    "structure",
+                    path,
+                    f"modifier extension {url} is not known and cannot be ignored",
+                )
             else:
-                self.report("warning", "not-found", path, f"extension {url} is not known; its content was not checked")
+                self.report(
+                    "warning",
+                    "not-found",
+                    path,
+                    f"extension {url} is not known; its content was not checked",
+                )
             return
         if definition.type != "Extension":
             self.report("error", "structure", path, f"{url} is not an extension definition")
             return
+        is_modifier = definition.root.is_modifier
+        if is_modifier and node.name == "extension":
+            self.report(
+                "error",
+                "structure",
+                path,
+                f"{url} is a modifier extension and must be used as modifierExtension",
+            )
+        elif not is_modifier and node.name == "modifierExtension":
+            self.report(
+                "error",
+                "structure",
+                path,
+                f"{url} is not a modifier extension and must be used as extension",
+            )
         self.complex(value, definition.root, path, context, "Extension", 0)
         self.common_checks(value, definition.root, path, context, "Extension")
 
@@ -345,7 +631,9 @@ class _Run:
         """Whether `resource` meets `profile_url` without errors (for slicing and references)."""
         probe = _Run(self.validator)
         probe.references = self.references
-        probe.resource(resource, resource.get("resourceType", "Resource"), [profile_url], container=None)
+        probe.resource(
+            resource, resource.get("resourceType", "Resource"), [profile_url], container=None
+        )
         return not any(issue.is_error for issue in probe.issues)
 
 

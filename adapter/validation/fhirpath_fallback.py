@@ -36,10 +36,13 @@ def _has_value(inputs: list[Any]) -> bool:
     return len(inputs) == 1 and inputs[0] is not None and not isinstance(inputs[0], dict | list)
 
 
-# fhirpathpy lacks these two; entries take the input data and return the result.
-USER_FUNCTIONS: dict[str, dict[str, Any]] = {
-    "hasValue": {"fn": _has_value},
-    "htmlChecks": {"fn": lambda inputs: True},
+# fhirpathpy lacks hasValue() and htmlChecks(); its trace() prints to stdout.
+OPTIONS: dict[str, Any] = {
+    "userInvocationTable": {
+        "hasValue": {"fn": _has_value},
+        "htmlChecks": {"fn": lambda inputs: True},
+    },
+    "traceFn": lambda label, items: None,
 }
 
 
@@ -52,8 +55,8 @@ def fhirpathpy_focus(focus: Any, type_name: str | None) -> Any:
     if isinstance(focus, Node):
         type_name = type_name or focus.type
         focus, ext = focus.value, focus.ext
-    if type_name is None and ext is None:
-        return focus
+    if (type_name is None and ext is None) or (isinstance(focus, dict) and "resourceType" in focus):
+        return focus  # fhirpathpy types resources itself, and filters `Patient.x` on dicts only
     return node_class.create_node(focus, type_name, _data=ext)
 
 
@@ -62,9 +65,7 @@ def fallback(expression: str) -> Evaluator:
     from fhirpathpy.engine.nodes import FP_Type
     from fhirpathpy.models import models
 
-    compiled = fhirpathpy.compile(
-        expression, model=models["r4"], options={"userInvocationTable": USER_FUNCTIONS}
-    )
+    compiled = fhirpathpy.compile(expression, model=models["r4"], options=OPTIONS)
     variables: dict[str, Any] = dict(CONSTANTS)
     for name in _VARIABLE_RE.findall(expression):
         prefix = name.split("-", 1)[0] + "-"

@@ -2,7 +2,8 @@
 
 Arguments arrive compiled. A criteria or projection argument (``where``, ``select``, ...) is
 run once per input item with that item as ``$this``; any other argument is evaluated against
-the ``$this`` of the enclosing expression, as fhirpathpy and the HL7 validator do.
+the ``$this`` of the enclosing expression, as fhirpathpy does (``combine($this.x)`` in
+csd-1 means the CodeSystem, not the codes).
 """
 
 from __future__ import annotations
@@ -238,7 +239,7 @@ def _has_value(inp: list[Any], env: Env) -> list[Any]:
     return [len(inp) == 1 and has_value(inp[0])]
 
 
-def _children(inp: list[Any], env: Env) -> list[Any]:
+def all_children(inp: list[Any], env: Env) -> list[Any]:
     out: list[Any] = []
     for item in inp:
         out.extend(children(item))
@@ -345,13 +346,13 @@ FUNCTIONS: dict[str, tuple[int, int, Builder]] = {
     **STRING_FUNCTIONS,
     "not": (0, 0, no_args(_not)),
     "hasValue": (0, 0, no_args(_has_value)),
-    "children": (0, 0, no_args(_children)),
+    "children": (0, 0, no_args(all_children)),
     "descendants": (0, 0, no_args(_descendants)),
     "extension": (1, 1, _extension),
     "resolve": (0, 0, no_args(_resolve)),
     "memberOf": (1, 1, _hook("memberOf()", "member_of")),
     "conformsTo": (1, 1, _hook("conformsTo()", "conforms_to")),
-    # Narrative XHTML rules (txt-1) are out of scope: the schema layer checks the div.
+    # txt-1 holds: checking narrative XHTML (allowed elements, no scripts) is out of scope.
     "htmlChecks": (0, 0, _const([True])),
     "trace": (1, 2, _trace),
     "today": (0, 0, no_args(_today)),

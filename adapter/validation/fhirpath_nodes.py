@@ -79,6 +79,25 @@ Fn = Callable[[list[Any], Env], list[Any]]
 Evaluator = Callable[[Any, EvalContext], list[Any]]
 
 
+class Const:
+    """A literal: builders can read `values` at compile time instead of calling it."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: list[Any]) -> None:
+        self.values = values
+
+    def __call__(self, focus: list[Any], env: Env) -> list[Any]:
+        return self.values
+
+
+def constant_value(fn: Fn) -> tuple[bool, Any]:
+    """(True, value) when `fn` is a literal of one item."""
+    if isinstance(fn, Const) and len(fn.values) == 1:
+        return True, fn.values[0]
+    return False, None
+
+
 def fail(message: str) -> FhirPathEvaluationError:
     return FhirPathEvaluationError(message)
 
@@ -137,7 +156,7 @@ class FPTime(str):
 
 TEMPORAL_TYPES: dict[type, str] = {FPDate: "date", FPDateTime: "dateTime", FPTime: "time"}
 
-DATE_RE = re.compile(r"-?\d{4}(-\d{2}(-\d{2})?)?")
+DATE_RE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 DATETIME_RE = re.compile(
     r"\d{4}(-\d{2}(-\d{2}(T\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?"
 )
@@ -178,8 +197,10 @@ def is_type(item: Any, namespace: str | None, name: str) -> bool:
         return lowered in _STRINGISH and (namespace != "System" or lowered == "string")
     if namespace == "System":
         return actual[0].upper() + actual[1:] == name
-    if name in ("Resource", "DomainResource") and type(value_of(item)) is dict:
-        return name == "Resource" or actual not in _NOT_DOMAIN
+    if name in ("Resource", "DomainResource"):
+        value = value_of(item)
+        is_resource = type(value) is dict and "resourceType" in value
+        return is_resource and (name == "Resource" or actual not in _NOT_DOMAIN)
     candidates = (actual, *_PARENTS.get(actual, ()))
     if name in candidates:
         return True
@@ -243,6 +264,29 @@ def navigate(items: list[Any], name: str) -> list[Any]:
     return nav(items, name, "_" + name, CHOICE_SUFFIXES.get(name))
 
 
+def member(name: str) -> Fn:
+    """The step ``.name``, with a fast path for the usual input: one object."""
+    uname = "_" + name
+    suffixes = CHOICE_SUFFIXES.get(name)
+
+    def step(items: list[Any], env: Env) -> list[Any]:
+        if len(items) == 1 and type(items[0]) is dict:
+            d = items[0]
+            value = d.get(name)
+            if d.get(uname) is None:
+                if value is None:
+                    out: list[Any] = []
+                    if suffixes is not None:
+                        _choice(d, name, suffixes, out)
+                    return out
+                if type(value) is list:
+                    return [v for v in value if v is not None]
+                return [value]
+        return nav(items, name, uname, suffixes)
+
+    return step
+
+
 def nav(items: list[Any], name: str, uname: str, suffixes: frozenset[str] | None) -> list[Any]:
     """`navigate` with the ``_name`` key and the choice suffixes worked out in advance."""
     out: list[Any] = []
@@ -274,6 +318,9 @@ def nav(items: list[Any], name: str, uname: str, suffixes: frozenset[str] | None
     return out
 
 
+_NOT_ELEMENTS = frozenset({"resourceType", "_resourceType"})
+
+
 def children(item: Any) -> list[Any]:
     if type(item) is Node:
         if type(item.value) is not dict:
@@ -284,9 +331,9 @@ def children(item: Any) -> list[Any]:
         return []
     out: list[Any] = []
     for key, value in item.items():
-        if key == "resourceType":
+        if key in _NOT_ELEMENTS:
             continue
-        if key[0] == "_":
+        if key.startswith("_"):
             if key[1:] not in item:
                 _pair(out, None, value, None)
             continue
@@ -300,21 +347,33 @@ def children(item: Any) -> list[Any]:
 
 def count_children(item: Any) -> int:
     """``children().count()`` without building the children (ele-1 runs on every element)."""
-    if type(item) is Node or type(item) is not dict:
+    if type(item) is not dict:
         return len(children(item))
     total = 0
     for key, value in item.items():
-        if key == "resourceType":
+        if key in _NOT_ELEMENTS:
             continue
-        if key[0] == "_":
-            if key[1:] not in item:
-                total += len(value) if type(value) is list else 1
+        if key.startswith("_"):
+            base = item.get(key[1:])
+            # The value was counted on its own; its sibling may pair it or add more items.
+            total += _paired(base, value) - _alone(base)
         elif type(value) is list:
-            ext = item.get("_" + key)
-            total += max(len(value), len(ext)) if type(ext) is list else len(value)
-        else:
+            total += _alone(value)
+        elif value is not None:
             total += 1
     return total
+
+
+def _alone(value: Any) -> int:
+    if type(value) is list:
+        return len(value) - value.count(None)
+    return 0 if value is None else 1
+
+
+def _paired(value: Any, ext: Any) -> int:
+    out: list[Any] = []
+    _pair(out, value, ext, None)
+    return len(out)
 
 
 def descendants(items: list[Any]) -> list[Any]:
@@ -333,5 +392,17 @@ def has_value(item: Any) -> bool:
 
 
 def export(items: list[Any]) -> list[Any]:
-    """The public result: primitives as plain values, a value-less primitive as its ``_x``."""
-    return [(x.value if x.value is not None else x.ext) if type(x) is Node else x for x in items]
+    """The public result, a fresh list: primitives as plain values (a value-less primitive
+    as its ``_name`` object), FHIRPath dates as plain strings."""
+    for x in items:
+        if type(x) is Node or type(x) in TEMPORAL_TYPES:
+            break
+    else:
+        return list(items)
+    return [_plain(x) for x in items]
+
+
+def _plain(item: Any) -> Any:
+    if type(item) is Node:
+        item = item.value if item.value is not None else item.ext
+    return str.__str__(item) if type(item) in TEMPORAL_TYPES else item

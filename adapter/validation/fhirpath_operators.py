@@ -7,6 +7,7 @@ when the left operand is empty (the answer is empty whatever the right side hold
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -182,11 +183,17 @@ def _modulo(x: Any, y: Any) -> Any:
     return Decimal(x) % Decimal(y)
 
 
-def _arithmetic(fn: Callable[[Any, Any], Any]) -> OperatorBuilder:
+def _arithmetic(
+    fn: Callable[[Any, Any], Any], on_integers: Callable[[int, int], int] | None = None
+) -> OperatorBuilder:
     def build(left: Fn, right: Fn) -> Fn:
         def run(focus: list[Any], env: Env) -> list[Any]:
             a = left(focus, env)
             b = right(focus, env)
+            if on_integers is not None and len(a) == 1 and len(b) == 1:
+                x, y = a[0], b[0]
+                if type(x) is int and type(y) is int:
+                    return [on_integers(x, y)]
             if not a or not b:
                 return []
             x = prim(single(a, "arithmetic"))
@@ -241,9 +248,9 @@ OPERATORS: dict[str, OperatorBuilder] = {
     "or": _or,
     "xor": _xor,
     "implies": _implies,
-    "+": _arithmetic(_add),
-    "-": _arithmetic(_subtract),
-    "*": _arithmetic(_multiply),
+    "+": _arithmetic(_add, operator.add),
+    "-": _arithmetic(_subtract, operator.sub),
+    "*": _arithmetic(_multiply, operator.mul),
     "/": _arithmetic(_divide),
     "div": _arithmetic(_int_divide),
     "mod": _arithmetic(_modulo),

@@ -19,6 +19,7 @@ from adapter.validation.fhirpath_nodes import (
     Fn,
     FPDate,
     FPDateTime,
+    constant_value,
     fail,
     prim,
     value_of,
@@ -49,6 +50,19 @@ def _string_fn(what: str, fn: Callable[..., Any], arity: int) -> Builder:
     """A function of one input string and `arity` string arguments; empty in, empty out."""
 
     def build(args: list[Fn]) -> Fn:
+        literals = [constant_value(a) for a in args[:arity]]
+        if all(known and isinstance(v, str) for known, v in literals):
+            fixed = [v for _, v in literals]
+
+            def run_fixed(inp: list[Any], env: Env) -> list[Any]:
+                text = inp[0] if len(inp) == 1 and type(inp[0]) is str else string_input(inp, what)
+                if text is None:
+                    return []
+                result = fn(text, *fixed)
+                return [] if result is None else [result]
+
+            return run_fixed
+
         def run(inp: list[Any], env: Env) -> list[Any]:
             text = string_input(inp, what)
             if text is None:
@@ -65,6 +79,23 @@ def _string_fn(what: str, fn: Callable[..., Any], arity: int) -> Builder:
 
 
 def _substring(args: list[Fn]) -> Fn:
+    literals = [constant_value(a) for a in args]
+    if all(known and type(v) is int for known, v in literals):
+        start = literals[0][1]
+        end = start + max(literals[1][1], 0) if len(literals) > 1 else None
+
+        def run_fixed(inp: list[Any], env: Env) -> list[Any]:
+            text = (
+                inp[0]
+                if len(inp) == 1 and type(inp[0]) is str
+                else string_input(inp, "substring()")
+            )
+            if text is None or start < 0 or start >= len(text):
+                return []
+            return [text[start:end]]
+
+        return run_fixed
+
     def run(inp: list[Any], env: Env) -> list[Any]:
         text = string_input(inp, "substring()")
         start = int_arg(args[0], env, "substring()")
@@ -98,7 +129,17 @@ def _to_chars(inp: list[Any], env: Env) -> list[Any]:
 
 
 def _convert(what: str, fn: Callable[[Any], Any], test: bool) -> Builder:
+    digits = fn is to_integer and not test
+
     def run(inp: list[Any], env: Env) -> list[Any]:
+        if (
+            digits
+            and len(inp) == 1
+            and type(inp[0]) is str
+            and inp[0].isascii()
+            and inp[0].isdigit()
+        ):
+            return [int(inp[0])]  # the common case, a digit out of an identifier
         item = single(inp, what)
         if item is None:
             return []

@@ -33,7 +33,7 @@ Builder = Callable[[list[Fn]], Fn]
 
 
 _TEMPORAL_RE = re.compile(
-    r"(-?\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T(\d{2})?(?::(\d{2}))?(?::(\d{2}(?:\.\d+)?))?)?"
+    r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T(\d{2})?(?::(\d{2}))?(?::(\d{2}(?:\.\d+)?))?)?"
     r"(Z|[+-]\d{2}:\d{2})?"
 )
 _TIME_PARTS_RE = re.compile(r"T?(\d{2})(?::(\d{2}))?(?::(\d{2}(?:\.\d+)?))?(Z|[+-]\d{2}:\d{2})?")
@@ -78,6 +78,8 @@ def compare_temporal(a: str, b: str) -> int | None:
         return (a > b) - (a < b)
     va, oa = pa
     vb, ob = pb
+    # Both zoned: compare in UTC. One zone missing: compare as written (the spec leaves
+    # the default zone to the environment).
     if oa is not None and ob is not None and oa != ob:
         va, vb = _to_utc(va, oa), _to_utc(vb, ob)
     for x, y in zip(va, vb, strict=False):
@@ -111,6 +113,8 @@ def equals(a: Any, b: Any) -> bool | None:
 
 
 def deep_equals(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is b
     if type(a) is dict and type(b) is dict:
         return a.keys() == b.keys() and all(deep_equals(a[k], b[k]) for k in a)
     if type(a) is list and type(b) is list:
@@ -171,8 +175,10 @@ def compare(a: Any, b: Any) -> int | None:
         if _is_temporal(a) or _is_temporal(b) or (_date_like(a) and _date_like(b)):
             return compare_temporal(a, b)
         return (a > b) - (a < b)
-    if ta is dict and tb is dict and "value" in a and "value" in b:
+    if ta is dict and tb is dict:
         # Quantities: same unit only; UCUM conversion is out of scope, so others are empty.
+        if "value" not in a or "value" not in b:
+            return None
         if (a.get("code"), a.get("system")) != (b.get("code"), b.get("system")):
             return None
         if a.get("code") is None and a.get("unit") != b.get("unit"):
@@ -210,8 +216,8 @@ def key(item: Any) -> Any:
 
 # --- conversions -------------------------------------------------------------------------
 
-_INT_RE = re.compile(r"[+-]?\d+")
-_DEC_RE = re.compile(r"[+-]?\d+(\.\d+)?")
+_INT_RE = re.compile(r"[+-]?[0-9]+")
+_DEC_RE = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 _TRUE = frozenset({"true", "t", "yes", "y", "1", "1.0"})
 _FALSE = frozenset({"false", "f", "no", "n", "0", "0.0"})
 

@@ -32,6 +32,14 @@ class Issue:
         }
 
 
+def too_few(name: str, minimum: int, found: int, source: str) -> str:
+    return f"{name}: minimum required = {minimum}, but only found {found} (from {source})"
+
+
+def too_many(name: str, maximum: int, found: int, source: str) -> str:
+    return f"{name}: maximum allowed = {maximum}, but found {found} (from {source})"
+
+
 def outcome(issues: Iterable[Issue]) -> dict[str, Any]:
     """An OperationOutcome with duplicates removed and the most severe problems first.
 
@@ -43,6 +51,12 @@ def outcome(issues: Iterable[Issue]) -> dict[str, Any]:
     if not unique:
         return {
             "resourceType": "OperationOutcome",
-            "issue": [{"severity": "information", "code": "informational", "diagnostics": "No issues detected"}],
+            "issue": [
+                {
+                    "severity": "information",
+                    "code": "informational",
+                    "diagnostics": "No issues detected",
+                }
+            ],
         }
     return {"resourceType": "OperationOutcome", "issue": [item.to_fhir() for item in unique]}

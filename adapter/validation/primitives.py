@@ -7,6 +7,7 @@ checked against the calendar, which a regular expression cannot do.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from datetime import date
@@ -68,9 +69,8 @@ def is_primitive(code: str) -> bool:
 
 
 def check(type_code: str, value: Any) -> str | None:
-    """Why `value` is not a valid JSON `type_code`, or None when it is."""
-    checker = _CHECKERS.get(normalise_type(type_code), _check_string_like)
-    return checker(normalise_type(type_code), value)
+    """Why `value` is not a valid JSON `type_code` (a normalised FHIR type code), or None."""
+    return _CHECKERS.get(type_code, _check_string_like)(type_code, value)
 
 
 def _check_boolean(_: str, value: Any) -> str | None:
@@ -92,7 +92,7 @@ def _check_integer(type_code: str, value: Any) -> str | None:
 def _check_decimal(_: str, value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"expected a JSON number for decimal, got {json_kind(value)}"
-    if value != value or value in (float("inf"), float("-inf")):
+    if math.isnan(value) or math.isinf(value):
         return "decimal must be a finite number"
     return None
 
@@ -108,7 +108,11 @@ def _check_string_like(type_code: str, value: Any) -> str | None:
         return f"{type_code} must not have leading or trailing whitespace"
     pattern = _PATTERNS.get(type_code)
     if pattern is not None and not pattern.fullmatch(value):
-        return f"{value!r} is not a valid {type_code}" if len(value) < 80 else f"not a valid {type_code}"
+        return (
+            f"{value!r} is not a valid {type_code}"
+            if len(value) < 80
+            else f"not a valid {type_code}"
+        )
     if type_code in ("date", "dateTime", "instant") and not _real_date(value):
         return f"{value!r} is not a calendar date"
     return None
@@ -145,7 +149,6 @@ def json_kind(value: Any) -> str:
     if isinstance(value, dict):
         return "an object"
     return "null" if value is None else type(value).__name__
-
 
 
 _CHECKERS: dict[str, Callable[[str, Any], str | None]] = {

@@ -17,6 +17,7 @@ class ProfileRegistry:
     def __init__(self, definitions: Definitions) -> None:
         self.definitions = definitions
         self._compiled: dict[str, CompiledProfile | None] = {}
+        self._resource_types: dict[str, bool] = {}
         self.problems: dict[str, str] = {}
         """Why a known StructureDefinition could not be used (e.g. its snapshot failed)."""
 
@@ -42,7 +43,15 @@ class ProfileRegistry:
         return compiled if compiled is not None and compiled.kind == "resource" else None
 
     def is_resource(self, type_code: str) -> bool:
-        return bool(type_code) and type_code[0].isupper() and self.resource_type(type_code) is not None
+        known = self._resource_types.get(type_code)
+        if known is None:
+            known = (
+                bool(type_code)
+                and type_code[0].isupper()
+                and self.resource_type(type_code) is not None
+            )
+            self._resource_types[type_code] = known
+        return known
 
     def children_source(self, node: ElementNode, type_code: str) -> ElementNode | None:
         """The node whose children describe `node`'s content: its own when the snapshot

@@ -47,7 +47,9 @@ class ReferenceIndex:
         return found
 
 
-def check_reference(run: _Run, value: dict[str, Any], node: ElementNode, path: str, context: EvalContext) -> None:
+def check_reference(
+    run: _Run, value: dict[str, Any], node: ElementNode, path: str, context: EvalContext
+) -> None:
     reference = value.get("reference")
     if not isinstance(reference, str):
         return
@@ -58,27 +60,53 @@ def check_reference(run: _Run, value: dict[str, Any], node: ElementNode, path: s
         if reference.startswith("#") and reference != "#":
             run.report("error", "not-found", path, f"contained resource {reference} not found")
         elif reference.startswith(("urn:uuid:", "urn:oid:")) and run.references.in_bundle:
-            run.report("error", "not-found", path, f"{reference} does not resolve to an entry of the Bundle")
+            run.report(
+                "error",
+                "not-found",
+                path,
+                f"{reference} does not resolve to an entry of the Bundle",
+            )
     actual = resolved.get("resourceType") if resolved else _type_of(reference, value)
     allowed = {_target_type(run, url) for url in targets}
-    if actual and allowed and "Resource" not in allowed and actual not in allowed:
+    if resolved is not None:
+        # The target is here to be checked, so a profile we cannot resolve is a gap we must report.
+        for url in targets:
+            if not _target_type(run, url):
+                run.report(
+                    "error",
+                    "not-found",
+                    path,
+                    f"the target profile {url} cannot be resolved; load the guide that defines it",
+                )
+    decidable = "" not in allowed and "Resource" not in allowed
+    if actual and allowed and decidable and actual not in allowed:
         run.report(
             "error",
             "structure",
             path,
-            f"reference to a {actual} is not allowed here (allowed: {', '.join(sorted(t for t in allowed if t))})",
+            f"reference to a {actual} is not allowed here "
+            f"(allowed: {', '.join(sorted(t for t in allowed if t))})",
         )
         return
     if resolved is None:
         return
     candidates = [url for url in targets if _is_constraint_on(run, url, actual)]
     if candidates and not any(run.conforms(resolved, url) for url in candidates):
-        run.report("error", "structure", path, f"the referenced {actual} does not conform to {' or '.join(candidates)}")
+        run.report(
+            "error",
+            "structure",
+            path,
+            f"the referenced {actual} does not conform to {' or '.join(candidates)}",
+        )
 
 
 def _is_constraint_on(run: _Run, url: str, resource_type: str | None) -> bool:
     compiled = run.registry.get(url)
-    return compiled is not None and compiled.derivation == "constraint" and compiled.type == resource_type
+    return (
+        compiled is not None
+        and compiled.derivation == "constraint"
+        and compiled.type == resource_type
+    )
 
 
 def _type_of(reference: str, value: dict[str, Any]) -> str | None:
@@ -94,7 +122,9 @@ def _type_of(reference: str, value: dict[str, Any]) -> str | None:
 
 
 def _target_type(run: _Run, url: str) -> str:
-    if url.startswith(STRUCTURE_DEFINITION_BASE) and "/" not in url.removeprefix(STRUCTURE_DEFINITION_BASE):
+    if url.startswith(STRUCTURE_DEFINITION_BASE) and "/" not in url.removeprefix(
+        STRUCTURE_DEFINITION_BASE
+    ):
         return url.removeprefix(STRUCTURE_DEFINITION_BASE)
     compiled = run.registry.get(url)
     return compiled.type if compiled else ""

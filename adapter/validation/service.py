@@ -15,7 +15,9 @@ from adapter.validation.issues import Issue, outcome
 PROJECT_CANONICAL = "http://mpox-adapter.org/fhir/"
 
 
-def load_definitions(settings: DefinitionsSettings, extra: Sequence[Path] = ()) -> tuple[Definitions, LoadReport]:
+def load_definitions(
+    settings: DefinitionsSettings, extra: Sequence[Path] = ()
+) -> tuple[Definitions, LoadReport]:
     """The core package, the project's profiles and any further guides, in that order
     (later sources win when they define the same URL)."""
     definitions = Definitions.from_core_package(settings.cache_dir)

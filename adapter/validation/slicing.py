@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from adapter.validation.fhirpath import EvalContext
+from adapter.validation.issues import too_few, too_many
 from adapter.validation.structure import Discriminator, ElementNode, TypeRef
 from adapter.validation.terminology import Membership
 from adapter.validation.values import equals_fixed, matches_pattern
@@ -25,7 +26,9 @@ _EXTENSION_CALL = re.compile(r"extension\('([^']*)'\)")
 _OF_TYPE = re.compile(r"ofType\((\w+)\)")
 
 
-def assign_slices(run: _Run, node: ElementNode, items: list[Item], path: str, context: EvalContext) -> list[ElementNode | None]:
+def assign_slices(
+    run: _Run, node: ElementNode, items: list[Item], path: str, context: EvalContext
+) -> list[ElementNode | None]:
     assert node.slicing is not None
     slicing = node.slicing
     assigned: list[ElementNode | None] = []
@@ -35,28 +38,62 @@ def assign_slices(run: _Run, node: ElementNode, items: list[Item], path: str, co
     seen_unmatched = False
     for value, _, type_ref, item_path in items:
         match = next(
-            (s for s in node.slices if _matches(run, s, value, type_ref, slicing.discriminators, context)),
+            (
+                s
+                for s in node.slices
+                if _matches(run, s, value, type_ref, slicing.discriminators, context)
+            ),
             None,
         )
         assigned.append(match)
         if match is None:
             seen_unmatched = True
             if slicing.rules == "closed":
-                run.report("error", "structure", item_path, f"does not match any slice of {node.name} (closed slicing in {node.profile_url})")
+                run.report(
+                    "error",
+                    "structure",
+                    item_path,
+                    f"does not match any slice of {node.name} (closed slicing in "
+                    f"{node.profile_url})",
+                )
             continue
         counts[match.id] += 1
         if slicing.rules == "openAtEnd" and seen_unmatched:
-            run.report("error", "structure", item_path, f"slice {match.slice_name} must come before unmatched items (openAtEnd)")
+            run.report(
+                "error",
+                "structure",
+                item_path,
+                f"slice {match.slice_name} must come before unmatched items (openAtEnd)",
+            )
         if slicing.ordered and position[match.id] < last_position:
-            run.report("error", "structure", item_path, f"slice {match.slice_name} is out of order (ordered slicing)")
+            run.report(
+                "error",
+                "structure",
+                item_path,
+                f"slice {match.slice_name} is out of order (ordered slicing)",
+            )
         last_position = max(last_position, position[match.id])
     for slice_node in node.slices:
         count = counts[slice_node.id]
         where = f"{path}:{slice_node.slice_name}"
         if count < slice_node.min:
-            run.report("error", "required", where, f"slice {slice_node.slice_name}: minimum required = {slice_node.min}, but only found {count} (from {slice_node.profile_url})")
+            run.report(
+                "error",
+                "required",
+                where,
+                too_few(
+                    f"slice {slice_node.slice_name}", slice_node.min, count, slice_node.profile_url
+                ),
+            )
         if slice_node.max is not None and count > slice_node.max:
-            run.report("error", "structure", where, f"slice {slice_node.slice_name}: maximum allowed = {slice_node.max}, but found {count} (from {slice_node.profile_url})")
+            run.report(
+                "error",
+                "structure",
+                where,
+                too_many(
+                    f"slice {slice_node.slice_name}", slice_node.max, count, slice_node.profile_url
+                ),
+            )
     return assigned
 
 
@@ -73,13 +110,21 @@ def _matches(
     return all(_matches_one(run, slice_node, value, type_ref, d, context) for d in discriminators)
 
 
-def _matches_one(run: _Run, slice_node: ElementNode, value: Any, type_ref: TypeRef | None, discriminator: Discriminator, context: EvalContext) -> bool:
+def _matches_one(
+    run: _Run,
+    slice_node: ElementNode,
+    value: Any,
+    type_ref: TypeRef | None,
+    discriminator: Discriminator,
+    context: EvalContext,
+) -> bool:
     path = discriminator.path
     actual = _values_at(run, value, path, context)
     if discriminator.type in ("value", "pattern"):
         expected = _expected_at(run, slice_node, path)
         if expected is None:
-            return False
+            # The slice says nothing about this path, so the discriminator does not exclude it.
+            return True
         kind, wanted = expected
         if kind == "fixed":
             return any(equals_fixed(v, wanted) for v in actual)
@@ -99,7 +144,11 @@ def _matches_one(run: _Run, slice_node: ElementNode, value: Any, type_ref: TypeR
         return any(isinstance(v, dict) and v.get("resourceType") in wanted_types for v in actual)
     if discriminator.type == "profile":
         target = _node_at(run, slice_node, path) or slice_node
-        urls = [u for t in target.types for u in (t.target_profiles if path.endswith("resolve()") else t.profiles)]
+        urls = [
+            u
+            for t in target.types
+            for u in (t.target_profiles if path.endswith("resolve()") else t.profiles)
+        ]
         return any(isinstance(v, dict) and run.conforms(v, url) for v in actual for url in urls)
     return False
 
@@ -124,27 +173,36 @@ def _values_at(run: _Run, value: Any, path: str, context: EvalContext) -> list[A
         found: list[Any] = []
         call = _EXTENSION_CALL.fullmatch(segment)
         for item in current:
-            if isinstance(item, list):
-                item_list = item
-            else:
-                item_list = [item]
+            item_list = item if isinstance(item, list) else [item]
             for entry in item_list:
                 if not isinstance(entry, dict) and segment != "resolve()":
                     continue
                 if call:
-                    found.extend(e for e in entry.get("extension", []) if isinstance(e, dict) and e.get("url") == call.group(1))
+                    found.extend(
+                        e
+                        for e in entry.get("extension", [])
+                        if isinstance(e, dict) and e.get("url") == call.group(1)
+                    )
                 elif _OF_TYPE.fullmatch(segment):
                     found.append(entry)
                 elif segment == "resolve()":
                     reference = entry.get("reference") if isinstance(entry, dict) else None
-                    target = run.references.resolve(reference, context) if isinstance(reference, str) else None
+                    target = (
+                        run.references.resolve(reference, context)
+                        if isinstance(reference, str)
+                        else None
+                    )
                     if target is not None:
                         found.append(target)
                 elif segment in entry:
                     child = entry[segment]
                     found.extend(child if isinstance(child, list) else [child])
                 else:
-                    found.extend(v for k, v in entry.items() if k.startswith(segment) and k[len(segment):len(segment) + 1].isupper())
+                    found.extend(
+                        v
+                        for k, v in entry.items()
+                        if k.startswith(segment) and k[len(segment) : len(segment) + 1].isupper()
+                    )
         current = found
     return current
 
@@ -157,13 +215,19 @@ def _node_at(run: _Run, slice_node: ElementNode, path: str) -> ElementNode | Non
         if segment == "resolve()" or _OF_TYPE.fullmatch(segment):
             continue
         call = _EXTENSION_CALL.fullmatch(segment)
-        source = run.registry.children_source(node, node.types[0].code if len(node.types) == 1 else "")
+        source = run.registry.children_source(
+            node, node.types[0].code if len(node.types) == 1 else ""
+        )
         if source is None:
             return None
         if call:
             extension = source.children.get("extension")
             node = next(
-                (s for s in (extension.slices if extension else []) if call.group(1) in {p for t in s.types for p in t.profiles}),
+                (
+                    s
+                    for s in (extension.slices if extension else [])
+                    if call.group(1) in {p for t in s.types for p in t.profiles}
+                ),
                 None,
             )
         else:

@@ -72,11 +72,24 @@ class ElementNode:
     max_value: Any = None
     content_reference: str | None = None
     slice_name: str | None = None
+    is_modifier: bool = False
     slicing: Slicing | None = None
     slices: list[ElementNode] = field(default_factory=list)
     children: dict[str, ElementNode] = field(default_factory=dict)
     keys: dict[str, tuple[ElementNode, TypeRef | None]] = field(default_factory=dict)
     """JSON property name -> (child node, the type that name implies for a choice)."""
+    has_value_rules: bool = False
+    """fixed, pattern, minValue, maxValue or a required/extensible binding to check."""
+    invariants: list[tuple[Constraint, Any]] | None = None
+    """The constraints compiled for evaluation; filled by the validator on first use."""
+    required: tuple[ElementNode, ...] = ()
+    """Children that must be present (min > 0, or a slice with min > 0): the only ones an
+    object that lacks them needs checking against."""
+
+    @property
+    def single_type(self) -> str:
+        """The type code when the element has exactly one type, else ''."""
+        return self.types[0].code if len(self.types) == 1 else ""
 
     def type_for(self, code: str) -> TypeRef | None:
         return next((t for t in self.types if t.code == code), None)
@@ -85,7 +98,10 @@ class ElementNode:
         self.children[child.name] = child
         if child.is_choice:
             for type_ref in child.types:
-                self.keys[child.name + type_ref.code[0].upper() + type_ref.code[1:]] = (child, type_ref)
+                self.keys[child.name + type_ref.code[0].upper() + type_ref.code[1:]] = (
+                    child,
+                    type_ref,
+                )
         else:
             self.keys[child.name] = (child, child.types[0] if len(child.types) == 1 else None)
 
@@ -121,6 +137,19 @@ def compile_structure(sd: dict[str, Any]) -> CompiledProfile:
             continue
         _attach(node, by_id)
     assert root is not None
+    for node in by_id.values():
+        node.has_value_rules = (
+            node.fixed is not None
+            or node.pattern is not None
+            or node.min_value is not None
+            or node.max_value is not None
+            or (node.binding is not None and node.binding.strength in ("required", "extensible"))
+        )
+        node.required = tuple(
+            child
+            for child in node.children.values()
+            if child.min > 0 or any(s.min > 0 for s in child.slices)
+        )
     return CompiledProfile(
         url=url,
         type=str(sd.get("type", root.path)),
@@ -163,18 +192,23 @@ def _node(element: dict[str, Any], profile_url: str) -> ElementNode:
         is_choice=is_choice,
         min=int(element.get("min", 0)),
         max=None if max_text == "*" else int(max_text),
-        is_array=base_max != "1" and base_max != "0",
+        is_array=base_max not in {"1", "0"},
         types=tuple(_type_ref(t) for t in element.get("type", [])),
         profile_url=profile_url,
         fixed=_prefixed(element, "fixed"),
         pattern=_prefixed(element, "pattern"),
         binding=_binding(element.get("binding")),
-        constraints=tuple(_constraint(c, profile_url) for c in element.get("constraint", []) if c.get("expression")),
+        constraints=tuple(
+            _constraint(c, profile_url)
+            for c in element.get("constraint", [])
+            if c.get("expression")
+        ),
         max_length=element.get("maxLength"),
         min_value=_prefixed(element, "minValue"),
         max_value=_prefixed(element, "maxValue"),
         content_reference=element.get("contentReference"),
         slice_name=element.get("sliceName"),
+        is_modifier=bool(element.get("isModifier", False)),
         slicing=_slicing(element.get("slicing")),
     )
 

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+# UCUM time units a minValueDuration / maxValueDuration may use, in days.
+_DAYS = {
+    "a": 365.25,
+    "mo": 30.4375,
+    "wk": 7.0,
+    "d": 1.0,
+    "h": 1 / 24,
+    "min": 1 / 1440,
+    "s": 1 / 86400,
+}
 
 
 def equals_fixed(value: Any, fixed: Any) -> bool:
     """Exact match, as `fixed[x]` requires: no extra properties, numbers by value."""
     if isinstance(fixed, dict):
-        if not isinstance(value, dict) or set(value) - {"id", "extension"} != set(fixed) - {"id", "extension"}:
+        if not isinstance(value, dict) or set(value) - {"id", "extension"} != set(fixed) - {
+            "id",
+            "extension",
+        }:
             return False
         return all(equals_fixed(value[key], item) for key, item in fixed.items() if key in value)
     if isinstance(fixed, list):
@@ -67,6 +82,20 @@ def compare(value: Any, limit: Any) -> int | None:
             return (value > limit) - (value < limit)
         # Different precisions (2024 vs 2024-05-01) are ordered only where they differ.
         common = min(len(value), len(limit))
-        left, right = value[:common], limit[:common]
-        return None if left == right else (left > right) - (left < right)
+        head, bound = value[:common], limit[:common]
+        return None if head == bound else (head > bound) - (head < bound)
     return None
+
+
+def limit(bound: Any, direction: int, value: Any, now: datetime | None = None) -> Any:
+    """The comparable form of a minValue/maxValue for `value`: a Duration bound on a date
+    becomes the date that far before (`direction` -1) or after (+1) now."""
+    if not isinstance(value, str) or not (
+        isinstance(bound, dict)
+        and bound.get("code") in _DAYS
+        and isinstance(bound.get("value"), int | float)
+    ):
+        return bound
+    days = float(bound["value"]) * _DAYS[str(bound["code"])]
+    moment = (now or datetime.now(UTC)) + direction * timedelta(days=days)
+    return moment.date().isoformat()

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from adapter.api.body import json_body
 from adapter.errors import InputError
 from adapter.validation.engine import Validator
-from adapter.validation.service import validate
 
 router = APIRouter()
 
@@ -57,7 +56,7 @@ async def _validate(
             "resourceType",
         )
     # Validation is CPU work; keep the event loop free for other requests.
-    return await asyncio.to_thread(validate, validator, resource, profiles)
+    return await asyncio.to_thread(validator.validate, resource, profiles)
 
 
 def _unwrap(body: Any, profile: str | None) -> tuple[dict[str, Any], list[str]]:

@@ -12,15 +12,15 @@ from typing import Any
 
 from adapter.fhir.definitions import Definitions
 from adapter.validation import primitives
-from adapter.validation.fhirpath import EvalContext
+from adapter.validation.fhirpath import EvalContext, element_node
 from adapter.validation.invariants import NativeCheck, checker
-from adapter.validation.issues import Issue, Severity, too_few, too_many
+from adapter.validation.issues import Issue, Severity, outcome, too_few, too_many
 from adapter.validation.profiles import ProfileRegistry
 from adapter.validation.references import ReferenceIndex, check_reference
 from adapter.validation.slicing import assign_slices
 from adapter.validation.structure import Constraint, ElementNode, TypeRef
-from adapter.validation.terminology import Membership, Terminology
-from adapter.validation.values import compare, equals_fixed, limit, matches_pattern
+from adapter.validation.terminology import Terminology
+from adapter.validation.value_rules import check_value_rules
 
 MAX_DEPTH = 64
 _EXTENSION_NAMES = frozenset({"extension", "modifierExtension"})
@@ -34,6 +34,10 @@ class Validator:
         self.terminology = terminology or Terminology(definitions)
         self.registry = ProfileRegistry(definitions)
         self._checks: dict[str, NativeCheck | None] = {}
+
+    def validate(self, resource: Any, profiles: Sequence[str] = ()) -> dict[str, Any]:
+        """Validate a resource (a Bundle entry by entry) and answer an OperationOutcome."""
+        return outcome(self.issues(resource, profiles))
 
     def issues(self, resource: Any, profiles: Sequence[str] = ()) -> list[Issue]:
         run = _Run(self)
@@ -150,12 +154,14 @@ class _Run:
         context: EvalContext,
         type_code: str,
         depth: int,
+        extra: Any = None,
     ) -> None:
-        """Check one occurrence of `node` (already known to be present) at `path`."""
+        """Check one occurrence of `node` (already known to be present) at `path`; `extra`
+        is a primitive's ``_name`` sibling, which invariants see as part of the element."""
         if depth > MAX_DEPTH:
             self.report("error", "too-costly", path, f"nesting deeper than {MAX_DEPTH} levels")
             return
-        if primitives.is_primitive(type_code):
+        if type_code in primitives.PRIMITIVE_TYPES:
             self.primitive(value, node, path, type_code)
         elif self._holds_resource(value, node, type_code):
             self.contained_resource(value, node, path, context, depth)
@@ -170,10 +176,20 @@ class _Run:
             return
         else:
             self.complex(value, node, path, context, type_code, depth)
-            type_ref = node.type_for(type_code)
-            for url in type_ref.profiles if type_ref else ():
-                self.against_profile(value, url, path, context, depth)
-        self.common_checks(value, node, path, context, type_code)
+            if node.has_type_profiles:
+                type_ref = node.type_for(type_code)
+                for url in type_ref.profiles if type_ref else ():
+                    self.against_profile(value, url, path, context, depth)
+        invariants = (
+            self.validator.invariants_of(node) if node.invariants is None else node.invariants
+        )
+        if (
+            invariants
+            or node.has_value_rules
+            or type_code == "Reference"
+            or node.name in _EXTENSION_NAMES
+        ):
+            self.common_checks(value, node, path, context, type_code, extra)
 
     def _holds_resource(self, value: Any, node: ElementNode, type_code: str) -> bool:
         if type_code == "Resource" or (
@@ -258,20 +274,33 @@ class _Run:
                 "ele-1: All FHIR elements must have a @value or children",
             )
         grouped: dict[str, list[tuple[str, Any, TypeRef | None]]] = {}
+        present: set[str] = set()
         for key, item in value.items():
             if key == "resourceType" and node.path == type_code:
                 continue
-            lookup_key = key[1:] if key.startswith("_") else key
-            found = source.keys.get(lookup_key)
+            found = source.keys.get(key[1:] if key[0] == "_" else key)
             if found is None:
                 self._unknown(key, source, path)
                 continue
             child, type_ref = found
+            present.add(child.name)
+            if (
+                child.simple
+                and key[0] != "_"
+                and not isinstance(item, list)
+                and ("_" + key) not in value
+                and (type_ref is not None or child.single_type)
+            ):
+                # One single-valued element with no `_name` sibling and no slices: check it
+                # directly, without the bookkeeping arrays and primitive extensions need.
+                code = type_ref.code if type_ref else child.single_type
+                self.element(item, child, f"{path}.{child.name}", context, code, depth + 1)
+                continue
             grouped.setdefault(child.name, []).append((key, item, type_ref))
         for name, entries in grouped.items():
             self.child(value, source.children[name], entries, path, context, depth)
         for child in source.required:
-            if child.name not in grouped:
+            if child.name not in present:
                 self.child(value, child, [], path, context, depth)
 
     def _unknown(self, key: str, source: ElementNode, path: str) -> None:
@@ -302,19 +331,6 @@ class _Run:
         depth: int,
     ) -> None:
         """All occurrences of one child element: shape, cardinality, slicing, then each item."""
-        if len(entries) == 1 and not node.is_array and node.max != 0 and not node.slices:
-            # The common case, one single-valued element without a `_name` sibling, skips
-            # the bookkeeping that arrays, extensions on primitives and slices need.
-            key, value, type_ref = entries[0]
-            if key[0] != "_" and not isinstance(value, list) and ("_" + key) not in parent:
-                code = type_ref.code if type_ref else node.single_type
-                item_path = (
-                    f"{path}.{node.name}.ofType({code})"
-                    if node.is_choice
-                    else f"{path}.{node.name}"
-                )
-                self.element(value, node, item_path, context, code, depth + 1)
-                return
         items: list[tuple[Any, Any, TypeRef | None, str]] = []
         for key, value, type_ref in entries:
             if key.startswith("_"):
@@ -405,7 +421,7 @@ class _Run:
                     f"type {code} is not allowed by slice {target.slice_name}",
                 )
             if item is not None:
-                self.element(item, use, item_path, context, code, depth + 1)
+                self.element(item, use, item_path, context, code, depth + 1, extra)
             if extra is not None:
                 self.primitive_extras(extra, item_path, context, item is not None, depth)
 
@@ -466,10 +482,16 @@ class _Run:
     # -- checks common to every occurrence -------------------------------------------
 
     def common_checks(
-        self, value: Any, node: ElementNode, path: str, context: EvalContext, type_code: str
+        self,
+        value: Any,
+        node: ElementNode,
+        path: str,
+        context: EvalContext,
+        type_code: str,
+        extra: Any = None,
     ) -> None:
         if node.has_value_rules:
-            self.value_rules(value, node, path, type_code)
+            check_value_rules(self, value, node, path, type_code)
         if type_code == "Reference" and isinstance(value, dict):
             check_reference(self, value, node, path, context)
         if (
@@ -478,9 +500,10 @@ class _Run:
             and not any(t.profiles for t in node.types)
         ):
             self.extension(value, node, path, context)
+        focus = element_node(value, extra, type_code) if isinstance(extra, dict) else value
         for constraint, check in self.validator.invariants_of(node):
             try:
-                holds = check(value, context)
+                holds = check(focus, context)
             except Exception as exc:
                 self.report(
                     "warning",
@@ -497,91 +520,6 @@ class _Run:
                     path,
                     f"{constraint.key}: {constraint.human} (from {constraint.source})",
                 )
-
-    def value_rules(self, value: Any, node: ElementNode, path: str, type_code: str) -> None:
-        """fixed, pattern, binding, minValue and maxValue."""
-        if node.fixed is not None and not equals_fixed(value, node.fixed):
-            self.report(
-                "error",
-                "value",
-                path,
-                f"value must be exactly {_short(node.fixed)} (fixed by {node.profile_url})",
-            )
-        if node.pattern is not None and not matches_pattern(value, node.pattern):
-            self.report(
-                "error",
-                "value",
-                path,
-                f"value must match the pattern {_short(node.pattern)} (from {node.profile_url})",
-            )
-        if node.binding is not None and node.binding.strength in ("required", "extensible"):
-            self.binding(value, node, path, type_code)
-        if (
-            node.min_value is not None
-            and (order := compare(value, limit(node.min_value, -1, value))) is not None
-            and order < 0
-        ):
-            self.report(
-                "error", "value", path, f"value is below the minimum {_short(node.min_value)}"
-            )
-        if (
-            node.max_value is not None
-            and (order := compare(value, limit(node.max_value, +1, value))) is not None
-            and order > 0
-        ):
-            self.report(
-                "error", "value", path, f"value is above the maximum {_short(node.max_value)}"
-            )
-
-    def binding(self, value: Any, node: ElementNode, path: str, type_code: str) -> None:
-        assert node.binding is not None
-        value_set = node.binding.value_set
-        if type_code in ("code", "string", "uri"):
-            if not isinstance(value, str):
-                return
-            result = self.terminology.check(value_set, None, value)
-            shown = value
-        elif type_code == "Coding":
-            codings = [(value.get("system"), value.get("code"))]
-            result = self.terminology.check_codeable(value_set, codings)
-            shown = f"{value.get('system')}|{value.get('code')}"
-        elif type_code == "CodeableConcept":
-            codings = [
-                (c.get("system"), c.get("code"))
-                for c in value.get("coding", [])
-                if isinstance(c, dict)
-            ]
-            if not any(code for _, code in codings):
-                if node.binding.strength == "required":
-                    self.report(
-                        "error",
-                        "code-invalid",
-                        path,
-                        f"no code given; a code from {value_set} is required",
-                    )
-                return
-            result = self.terminology.check_codeable(value_set, codings)
-            shown = ", ".join(f"{s}|{c}" for s, c in codings)
-        elif type_code == "Quantity" and isinstance(value, dict) and value.get("code"):
-            result = self.terminology.check(value_set, value.get("system"), str(value["code"]))
-            shown = f"{value.get('system')}|{value.get('code')}"
-        else:
-            return
-        if result.membership is Membership.NOT_MEMBER:
-            severity: Severity = "error" if node.binding.strength == "required" else "warning"
-            self.report(
-                severity,
-                "code-invalid",
-                path,
-                f"{shown} is not in the value set {value_set} ({node.binding.strength} binding)",
-            )
-        elif result.membership is Membership.UNKNOWN and node.binding.strength == "required":
-            self.report(
-                "information",
-                "not-supported",
-                path,
-                f"could not check {shown} against {value_set}: {result.reason}",
-            )
 
     def extension(
         self, value: dict[str, Any], node: ElementNode, path: str, context: EvalContext

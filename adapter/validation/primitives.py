@@ -64,10 +64,6 @@ def normalise_type(code: str) -> str:
     return _SYSTEM_TYPES.get(code, code)
 
 
-def is_primitive(code: str) -> bool:
-    return code in PRIMITIVE_TYPES or code in _SYSTEM_TYPES
-
-
 def check(type_code: str, value: Any) -> str | None:
     """Why `value` is not a valid JSON `type_code` (a normalised FHIR type code), or None."""
     return _CHECKERS.get(type_code, _check_string_like)(type_code, value)

@@ -1,16 +1,13 @@
-"""The validator as the rest of the adapter uses it: built once from settings."""
+"""The definitions a validator works with, assembled from settings at start-up."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from adapter.fhir.definitions import Definitions
 from adapter.fhir.packages import LoadReport, load_into
 from adapter.settings import DefinitionsSettings
-from adapter.validation.engine import Validator
-from adapter.validation.issues import Issue, outcome
 
 PROJECT_CANONICAL = "http://mpox-adapter.org/fhir/"
 
@@ -29,23 +26,3 @@ def load_definitions(
         report.loaded.extend(part.loaded)
         report.skipped.extend(part.skipped)
     return definitions, report
-
-
-def project_profiles(definitions: Definitions) -> list[dict[str, Any]]:
-    """The StructureDefinitions this project publishes (profiles and extensions)."""
-    found = []
-    for url in definitions.urls("StructureDefinition"):
-        if url.startswith(PROJECT_CANONICAL):
-            sd = definitions.structure_definition(url)
-            if sd is not None:
-                found.append(sd)
-    return sorted(found, key=lambda sd: str(sd.get("id")))
-
-
-def validate(validator: Validator, resource: Any, profiles: Sequence[str] = ()) -> dict[str, Any]:
-    """Validate one resource (or a Bundle, entry by entry); answer an OperationOutcome."""
-    return outcome(validator.issues(resource, profiles))
-
-
-def error_count(issues: Sequence[Issue]) -> int:
-    return sum(1 for issue in issues if issue.is_error)

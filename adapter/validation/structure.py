@@ -78,6 +78,9 @@ class ElementNode:
     children: dict[str, ElementNode] = field(default_factory=dict)
     keys: dict[str, tuple[ElementNode, TypeRef | None]] = field(default_factory=dict)
     """JSON property name -> (child node, the type that name implies for a choice)."""
+    has_type_profiles: bool = False
+    simple: bool = False
+    """Single-valued, not a choice, not sliced, allowed at all: checkable without grouping."""
     has_value_rules: bool = False
     """fixed, pattern, minValue, maxValue or a required/extensible binding to check."""
     invariants: list[tuple[Constraint, Any]] | None = None
@@ -138,6 +141,8 @@ def compile_structure(sd: dict[str, Any]) -> CompiledProfile:
         _attach(node, by_id)
     assert root is not None
     for node in by_id.values():
+        node.has_type_profiles = any(t.profiles for t in node.types)
+        node.simple = not node.is_array and not node.is_choice and not node.slices and node.max != 0
         node.has_value_rules = (
             node.fixed is not None
             or node.pattern is not None

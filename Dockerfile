@@ -19,6 +19,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     MPOX_DEFINITIONS__CACHE_DIR=/opt/fhir \
     MPOX_DEFINITIONS__PROFILES_DIR=/app/profiles \
+    MPOX_MAPPINGS_DIR=/app/mappings \
     MPOX_STORE__URL=sqlite:////var/lib/mpox-adapter/adapter.db
 RUN groupadd --system --gid 10001 adapter \
  && useradd --system --uid 10001 --gid adapter --home-dir /var/lib/mpox-adapter --create-home adapter

@@ -38,6 +38,8 @@ class ServerSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    ingest_max_bytes: int = Field(default=2 * 1024**3, gt=0)
+    """Largest export file `POST /ingest/{mapping}` accepts; it is streamed to disk."""
 
 
 class StoreSettings(_Section):
@@ -75,6 +77,10 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     definitions: DefinitionsSettings = Field(default_factory=DefinitionsSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    mappings_dir: Path = Field(default_factory=lambda: _project_folder("mappings"))
+    """The mapping files (``<name>.yaml``) that `convert`, `push` and the ingest API use."""
+    data_dir: Path = Path("var")
+    """Where the adapter keeps its working files (ingest jobs under ``<data_dir>/ingest``)."""
 
     @classmethod
     def settings_customise_sources(

@@ -46,14 +46,26 @@ def definitions(core_cache_dir: Path) -> Definitions:
         raise
 
 
+_MPOX_DEFINITIONS: list[Definitions] = []
+
+
+def load_mpox_definitions() -> Definitions:
+    """The core package plus the project's compiled profiles, loaded once per test run
+    (hypothesis tests cannot take function-scoped fixtures)."""
+    from adapter.validation.service import load_definitions
+
+    if not _MPOX_DEFINITIONS:
+        cache_dir = load_settings().definitions.cache_dir
+        settings = Settings.from_mapping({"definitions": {"cache_dir": str(cache_dir)}})
+        _MPOX_DEFINITIONS.append(load_definitions(settings.definitions)[0])
+    return _MPOX_DEFINITIONS[0]
+
+
 @pytest.fixture(scope="session")
 def mpox_definitions(core_cache_dir: Path) -> Definitions:
     """The core package plus the project's compiled profiles in `profiles/`."""
-    from adapter.validation.service import load_definitions
-
-    settings = Settings.from_mapping({"definitions": {"cache_dir": str(core_cache_dir)}})
     try:
-        return load_definitions(settings.definitions)[0]
+        return load_mpox_definitions()
     except DefinitionsUnavailableError as exc:
         skip_or_fail(str(exc))
         raise

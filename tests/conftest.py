@@ -75,6 +75,7 @@ def mpox_definitions(core_cache_dir: Path) -> Definitions:
 def make_settings(tmp_path: Path, core_cache_dir: Path) -> Any:
     def build(**sections: Any) -> Settings:
         data: dict[str, Any] = {
+            "data_dir": str(tmp_path / "var"),
             "store": {"url": f"sqlite:///{tmp_path / 'adapter.db'}"},
             "definitions": {"cache_dir": str(core_cache_dir)},
         }

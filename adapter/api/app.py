@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 import adapter
-from adapter.api import operations, validation
+from adapter.api import ingest, operations, validation
 from adapter.api.body import BodyMiddleware
 from adapter.api.metadata import Capabilities
 from adapter.api.metrics import HttpMetrics, MetricsMiddleware
@@ -55,12 +55,17 @@ def create_app(settings: Settings, definitions: Definitions | None = None) -> Fa
     runtime = Runtime(settings=settings, store=StoreLocation.parse(settings.store.url))
     if definitions is not None:
         _use_definitions(runtime, definitions)
+    jobs = ingest.Ingest(settings, runtime.registry)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if runtime.definitions is None:
             _load_definitions(runtime)
-        yield
+        await jobs.start(runtime.definitions)
+        try:
+            yield
+        finally:
+            await jobs.stop()
 
     app = FastAPI(
         title="mpox FHIR adapter",
@@ -71,6 +76,7 @@ def create_app(settings: Settings, definitions: Definitions | None = None) -> Fa
         redoc_url=None,
     )
     app.state.runtime = runtime
+    app.state.ingest = jobs
     app.add_middleware(
         BodyMiddleware,
         max_bytes=settings.server.max_body_bytes,
@@ -80,6 +86,7 @@ def create_app(settings: Settings, definitions: Definitions | None = None) -> Fa
     _install_error_handlers(app)
     app.include_router(operations.router)
     app.include_router(validation.router)
+    app.include_router(ingest.router)
     return app
 
 

@@ -53,7 +53,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         for path in args.inputs:
             size = path.stat().st_size
             task = progress.add_task(escape(path.name), total=size)
-            workers = args.workers or workers_for(size)
+            # A Bundle rewrites references inside each record, so it needs whole resources,
+            # which only the single-process path keeps.
+            workers = 1 if args.format == "bundle" else args.workers or workers_for(size)
             with path.open("rb") as stream:
                 try:
                     for result in run_file(converter, stream, path.name, workers):

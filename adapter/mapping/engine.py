@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from adapter import __version__
 from adapter.errors import ConfigurationError
 from adapter.fhir.definitions import Definitions
@@ -56,6 +58,16 @@ class Mapped:
     key: str
     resources: list[tuple[dict[str, Any], str | None]] = field(default_factory=list)
     issues: list[FieldIssue] = field(default_factory=list)
+    encoded: bytes | None = None
+    """The resources as NDJSON, once `encode` has run; `resources` then keeps only the
+    resource types and ids (cheap to pass between processes)."""
+
+    def encode(self) -> None:
+        if self.encoded is None:
+            self.encoded = b"".join(orjson.dumps(r) + b"\n" for r, _ in self.resources)
+            self.resources = [
+                ({"resourceType": r["resourceType"], "id": r["id"]}, p) for r, p in self.resources
+            ]
 
     @property
     def rejected(self) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,14 +18,18 @@ from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import orjson
+
 from adapter.fhir.definitions import Definitions
 from adapter.ingest.readers import read_records
 from adapter.ingest.records import ReaderOptions, ReadError, Record
 from adapter.mapping.engine import CompiledMapping, FieldIssue, Mapped, load_mapping
 from adapter.settings import Settings
 from adapter.validation.engine import Validator
+from adapter.validation.issues import Issue
 
 CHUNK = 256
+VALID_CACHE = 20_000
 PARALLEL_FROM_BYTES = 4 * 1024 * 1024
 
 
@@ -66,6 +70,9 @@ class Converter:
         self.validator = validator
         self.settings = settings
         """What worker processes need to build their own converter; None: no parallel runs."""
+        self._valid: OrderedDict[bytes, None] = OrderedDict()
+        """Resources already found valid, by their JSON: the same person's Patient comes
+        back with every dose, and need not be validated again."""
 
     @property
     def reader_options(self) -> ReaderOptions:
@@ -83,7 +90,7 @@ class Converter:
         if result.rejected:
             return result
         for resource, _ in result.resources:
-            for issue in self.validator.issues(resource):
+            for issue in self._issues(resource):
                 if issue.is_error:
                     resource_type = resource["resourceType"]
                     where = (
@@ -105,6 +112,20 @@ class Converter:
         if result.rejected:
             result.resources = []
         return result
+
+    def _issues(self, resource: dict[str, Any]) -> list[Issue]:
+        if resource["resourceType"] == "Provenance":  # one per record: never seen twice
+            return self.validator.issues(resource)
+        encoded = orjson.dumps(resource)
+        if encoded in self._valid:
+            self._valid.move_to_end(encoded)
+            return []
+        issues = self.validator.issues(resource)
+        if not any(issue.is_error for issue in issues):
+            self._valid[encoded] = None
+            if len(self._valid) > VALID_CACHE:
+                self._valid.popitem(last=False)
+        return issues
 
     def convert_all(self, records: Iterable[Record | ReadError]) -> Iterator[Mapped]:
         for item in records:
@@ -165,9 +186,47 @@ def _init_worker(settings: Settings, mapping_name: str, recorded: datetime) -> N
     _worker = build_converter(settings, mapping_name, clock=lambda: recorded)
 
 
-def _convert_chunk(chunk: list[Record | ReadError]) -> list[Mapped]:
+Packed = tuple[str, tuple[str, ...], list[tuple[int, tuple[Any, ...]] | ReadError]]
+
+
+def _pack(chunk: list[Record | ReadError]) -> Packed:
+    """Records as (line, values) under one shared header: a list of dataclasses holding
+    dicts costs several times more to pickle, and the reading process has no time to spare."""
+    first = next((r for r in chunk if isinstance(r, Record)), None)
+    keys = tuple(first.fields) if first else ()
+    source = first.source if first else ""
+    rows: list[tuple[int, tuple[Any, ...]] | ReadError] = []
+    for item in chunk:
+        if isinstance(item, Record) and tuple(item.fields) == keys and item.source == source:
+            rows.append((item.line, tuple(item.fields.values())))
+        elif isinstance(item, Record):
+            rows.append((item.line, tuple(item.fields.items())))
+        else:
+            rows.append(item)
+    return source, keys, rows
+
+
+def _unpack(packed: Packed) -> list[Record | ReadError]:
+    source, keys, rows = packed
+    records: list[Record | ReadError] = []
+    for row in rows:
+        if isinstance(row, ReadError):
+            records.append(row)
+        elif len(row[1]) == len(keys) and not (row[1] and isinstance(row[1][0], tuple)):
+            records.append(Record(source, row[0], dict(zip(keys, row[1], strict=True))))
+        else:
+            records.append(Record(source, row[0], dict(row[1])))
+    return records
+
+
+def _convert_chunk(packed: Packed) -> list[Mapped]:
     assert _worker is not None
-    return list(_worker.convert_all(chunk))
+    results = list(_worker.convert_all(_unpack(packed)))
+    for result in results:
+        # Serialised here, in parallel, rather than pickled as dicts and serialised by the
+        # one process that writes the output.
+        result.encode()
+    return results
 
 
 def _chunks(records: Iterable[Record | ReadError]) -> Iterator[list[Record | ReadError]]:
@@ -193,8 +252,8 @@ def _parallel(
         # into memory when the workers are slower than the reader.
         pending: deque[AsyncResult[list[Mapped]]] = deque()
         for chunk in _chunks(records):
-            pending.append(pool.apply_async(_convert_chunk, (chunk,)))
-            if len(pending) >= workers * 4:
+            pending.append(pool.apply_async(_convert_chunk, (_pack(chunk),)))
+            if len(pending) > workers * 3:
                 yield from pending.popleft().get()
         while pending:
             yield from pending.popleft().get()

@@ -19,6 +19,9 @@ class NdjsonWriter:
         self.stream = stream
 
     def write(self, result: Mapped) -> None:
+        if result.encoded is not None:
+            self.stream.write(result.encoded)
+            return
         for resource, _ in result.resources:
             self.stream.write(orjson.dumps(resource) + b"\n")
 
@@ -41,6 +44,8 @@ class BundleWriter:
         stream.write(b'{"resourceType":"Bundle","type":"transaction","entry":[')
 
     def write(self, result: Mapped) -> None:
+        if result.encoded is not None:
+            raise ValueError("a Bundle needs whole resources: convert in one process")
         ids = {r["id"] for r, _ in result.resources}
         for resource, _ in result.resources:
             entry = {

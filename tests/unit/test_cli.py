@@ -10,7 +10,6 @@ from adapter.cli.main import main
 @pytest.mark.parametrize(
     "argv",
     [
-        ["convert", "--mapping", "x", "in.csv"],
         ["push", "--mapping", "x", "in.csv"],
         ["worker"],
         ["deliveries"],

@@ -12,10 +12,19 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlparse, urlsplit
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -67,6 +76,129 @@ class LogSettings(_Section):
     json_format: bool = True
 
 
+def _https_url(url: str) -> str:
+    parts = urlsplit(url)
+    local = parts.scheme == "http" and parts.hostname in _LOOPBACK
+    if not (parts.scheme == "https" or local) or not parts.hostname:
+        raise ValueError("token_url must be an https URL (plain http only for localhost)")
+    return url
+
+
+HttpsUrl = Annotated[str, AfterValidator(_https_url)]
+
+
+def _exactly_one(what: str, file: Path | None, env: str | None) -> None:
+    if (file is None) == (env is None):
+        raise ValueError(f"set exactly one of {what}_file and {what}_env")
+
+
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+class NoAuth(_Section):
+    type: Literal["none"] = "none"
+
+
+class BearerAuth(_Section):
+    type: Literal["bearer"]
+    token_file: Path | None = None
+    token_env: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> BearerAuth:
+        _exactly_one("token", self.token_file, self.token_env)
+        return self
+
+
+class ClientCredentialsAuth(_Section):
+    type: Literal["client-credentials"]
+    token_url: HttpsUrl
+    client_id: str = Field(min_length=1)
+    client_secret_file: Path | None = None
+    client_secret_env: str | None = None
+    scope: str | None = None
+    method: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic"
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ClientCredentialsAuth:
+        _exactly_one("client_secret", self.client_secret_file, self.client_secret_env)
+        return self
+
+
+class SmartBackendAuth(_Section):
+    type: Literal["smart-backend"]
+    token_url: HttpsUrl
+    client_id: str = Field(min_length=1)
+    key_file: Path
+    alg: Literal["RS384", "ES384"] = "RS384"
+    kid: str | None = None
+    scope: str = Field(min_length=1)
+    jku: str | None = None
+
+
+AuthSettings = Annotated[
+    NoAuth | BearerAuth | ClientCredentialsAuth | SmartBackendAuth, Field(discriminator="type")
+]
+
+
+class TlsSettings(_Section):
+    """Mutual TLS and a private CA. There is deliberately no way to turn verification off."""
+
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    """Needed only when the key is not in the `client_cert` PEM file; unencrypted PEM."""
+    ca_bundle: Path | None = None
+    """A PEM file (or a folder of hashed certificates) trusted instead of the public CAs."""
+
+    @model_validator(mode="after")
+    def _key_needs_cert(self) -> TlsSettings:
+        if self.client_key is not None and self.client_cert is None:
+            raise ValueError("client_key is set without client_cert")
+        return self
+
+
+class DestinationSettings(_Section):
+    """A FHIR server the adapter delivers to (a registry, an EHR)."""
+
+    base_url: str
+    resource_types: tuple[str, ...] | None = None
+    """Only these resource types go there (None: every type)."""
+    profiles: tuple[str, ...] | None = None
+    """Only resources claiming one of these profiles go there (None: any)."""
+    mode: Literal["transaction", "batch", "single"] = "transaction"
+    batch_size: int = Field(default=100, ge=1, le=1000)
+    concurrency: int = Field(default=1, ge=1, le=16)
+    timeout: float = Field(default=30.0, gt=0)
+    connect_timeout: float = Field(default=10.0, gt=0)
+    rate_limit: float | None = Field(default=None, gt=0)
+    """Requests per second at most (None: no limit)."""
+    headers: dict[str, str] = Field(default_factory=dict)
+    auth: AuthSettings = Field(default_factory=NoAuth)
+    tls: TlsSettings | None = None
+    idempotency: Literal["conditional-create", "put"] = "conditional-create"
+    max_attempts: int = Field(default=12, ge=1)
+    backoff_base: float = Field(default=2.0, gt=0)
+    backoff_cap: float = Field(default=600.0, gt=0)
+    breaker_threshold: int = Field(default=5, ge=1)
+    breaker_reset_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("base_url")
+    @classmethod
+    def _https(cls, url: str) -> str:
+        parsed = urlparse(url)
+        if parsed.scheme == "https" or (parsed.scheme == "http" and parsed.hostname in _LOOPBACK):
+            return url.rstrip("/")
+        raise ValueError("destinations must use https (plain http only on loopback, for tests)")
+
+
+class DeliverySettings(_Section):
+    lease_seconds: float = Field(default=120.0, gt=0)
+    """How long a worker may hold items before another worker takes them over."""
+    poll_seconds: float = Field(default=1.0, gt=0)
+    run_in_server: bool = True
+    """`serve` runs a delivery worker too."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MPOX_", env_nested_delimiter="__", extra="forbid", frozen=True
@@ -77,6 +209,8 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     definitions: DefinitionsSettings = Field(default_factory=DefinitionsSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    destinations: dict[str, DestinationSettings] = Field(default_factory=dict)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     mappings_dir: Path = Field(default_factory=lambda: _project_folder("mappings"))
     """The mapping files (``<name>.yaml``) that `convert`, `push` and the ingest API use."""
     data_dir: Path = Path("var")

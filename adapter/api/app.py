@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from prometheus_client import CollectorRegistry
@@ -17,14 +18,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 import adapter
-from adapter.api import ingest, operations, validation
+from adapter.api import deliveries, ingest, operations, validation
 from adapter.api.body import BodyMiddleware
 from adapter.api.metadata import Capabilities
 from adapter.api.metrics import HttpMetrics, MetricsMiddleware
 from adapter.api.responses import FhirResponse, error_response
+from adapter.delivery.service import DeliveryService
 from adapter.errors import AdapterError, ConfigurationError, InputError
 from adapter.fhir.definitions import Definitions
 from adapter.outbox.location import StoreLocation
+from adapter.outbox.store import Store
 from adapter.settings import Settings
 from adapter.validation.engine import Validator
 from adapter.validation.service import PROJECT_CANONICAL, load_definitions
@@ -47,25 +50,37 @@ class Runtime:
     validator: Validator | None = None
     published: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     """The project's conformance resources by (resourceType, id)."""
+    outbox: Store | None = None
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-def create_app(settings: Settings, definitions: Definitions | None = None) -> FastAPI:
-    """Build the app. `definitions` may be given (tests); otherwise they load at start-up."""
+def create_app(
+    settings: Settings,
+    definitions: Definitions | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """Build the app. `definitions` may be given (tests); otherwise they load at start-up.
+    `transport` carries the delivery worker's requests (tests pass a mock)."""
     runtime = Runtime(settings=settings, store=StoreLocation.parse(settings.store.url))
     if definitions is not None:
         _use_definitions(runtime, definitions)
     jobs = ingest.Ingest(settings, runtime.registry)
+    delivery = DeliveryService(settings, runtime.registry, transport)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if runtime.definitions is None:
             _load_definitions(runtime)
+        await delivery.start()
+        runtime.outbox = delivery.store
+        if settings.destinations:
+            jobs.sink = delivery.sink
         await jobs.start(runtime.definitions)
         try:
             yield
         finally:
             await jobs.stop()
+            await delivery.stop()
 
     app = FastAPI(
         title="mpox FHIR adapter",
@@ -87,6 +102,7 @@ def create_app(settings: Settings, definitions: Definitions | None = None) -> Fa
     app.include_router(operations.router)
     app.include_router(validation.router)
     app.include_router(ingest.router)
+    app.include_router(deliveries.router)
     return app
 
 

@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import shutil
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from starlette.responses import Response
 from adapter.api.responses import FhirResponse, error_response
 from adapter.errors import ConfigurationError, InputError
 from adapter.fhir.definitions import Definitions
+from adapter.mapping.engine import Mapped
 from adapter.mapping.spec import load_spec
 from adapter.pipeline.convert import Converter, build_converter, mapping_path
 from adapter.pipeline.jobs import INPUT, OUTPUT, Job, JobStore, JobWorker, Status
@@ -70,6 +72,8 @@ class Ingest:
         self.metrics = IngestMetrics(registry)
         self.definitions: Definitions | None = None
         self._converters: dict[str, Converter] = {}
+        self.sink: Callable[[Iterable[Mapped]], Iterable[Mapped]] | None = None
+        """Set by the app when destinations are configured: accepted records go to the outbox."""
         self._worker: JobWorker | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -79,7 +83,7 @@ class Ingest:
             # Jobs stay queued, not failed: they run once the definitions are there.
             log.error("ingest worker not started: FHIR definitions unavailable")
             return
-        self._worker = JobWorker(self.store, self._converter_for, self.metrics)
+        self._worker = JobWorker(self.store, self._converter_for, self.metrics, sink=self.sink)
         self._task = asyncio.create_task(self._worker.run(), name="ingest-worker")
 
     async def stop(self) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.console import Console
 
 from adapter import __version__
-from adapter.cli import convert, validate
+from adapter.cli import convert, delivery, validate
 from adapter.errors import ConfigurationError
 from adapter.settings import Settings, load_settings
 
@@ -73,24 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_parser(sub, common)
     validate.add_parser(sub, common)
 
-    push = sub.add_parser("push", parents=[common], help="convert, store and deliver")
-    push.add_argument("--mapping", required=True)
-    push.add_argument("inputs", nargs="+", metavar="INPUT")
-    push.add_argument("--destination")
-    push.set_defaults(command=_not_yet("push", 5))
-
-    worker = sub.add_parser("worker", parents=[common], help="delivery worker only")
-    worker.set_defaults(command=_not_yet("worker", 5))
-
-    deliveries = sub.add_parser("deliveries", parents=[common], help="list deliveries")
-    deliveries.add_argument("--status")
-    deliveries.set_defaults(command=_not_yet("deliveries", 5))
-
-    dlq = sub.add_parser("dlq", parents=[common], help="dead-letter queue")
-    dlq.add_argument("action", choices=["list", "replay"])
-    dlq.add_argument("id", nargs="?")
-    dlq.add_argument("--all", action="store_true")
-    dlq.set_defaults(command=_not_yet("dlq", 5))
+    delivery.add_parsers(sub, common)
 
     forecast = sub.add_parser("forecast", parents=[common], help="run $immds-forecast on a file")
     forecast.add_argument("file", metavar="FILE")

@@ -7,10 +7,11 @@ can carry personal data, and these messages end up in logs.
 
 from __future__ import annotations
 
-import email.utils
-import time
+import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import quote
@@ -26,6 +27,13 @@ JsonObject = dict[str, Any]
 SearchParams = Mapping[str, str] | Sequence[tuple[str, str]]
 
 
+@dataclass(frozen=True, slots=True)
+class FhirResponse:
+    status: int
+    headers: httpx.Headers
+    body: JsonObject
+
+
 class FhirClient:
     """A FHIR R4 server at `base_url` (e.g. ``https://fhir.example/fhir``)."""
 
@@ -33,9 +41,14 @@ class FhirClient:
         self,
         base_url: str,
         transport: httpx.AsyncBaseTransport | None = None,
-        timeout: float = 10.0,
+        timeout: float | httpx.Timeout = 10.0,
         headers: Mapping[str, str] | None = None,
+        **http_options: Any,
     ) -> None:
+        """`http_options` go to `httpx.AsyncClient` (``verify`` with a CA bundle, ``cert`` for
+        mutual TLS); certificate verification itself is never switched off."""
+        if http_options.get("verify") is False:
+            raise ValueError("TLS certificate verification cannot be turned off")
         # A trailing slash makes httpx resolve relative paths under the base, not beside it.
         self._base_url = base_url.rstrip("/") + "/"
         all_headers = {"Accept": FHIR_JSON, **(headers or {})}
@@ -45,7 +58,13 @@ class FhirClient:
             timeout=timeout,
             headers=all_headers,
             follow_redirects=False,
+            **http_options,
         )
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The underlying client, for calls beside the FHIR API (an OAuth token endpoint)."""
+        return self._http
 
     @property
     def base_url(self) -> str:
@@ -99,14 +118,27 @@ class FhirClient:
         body: Mapping[str, Any] | None = None,
         params: Mapping[str, str] | tuple[tuple[str, str], ...] | None = None,
     ) -> JsonObject:
+        return (await self.send(method, path, body, params=params)).body
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | tuple[tuple[str, str], ...] | None = None,
+    ) -> FhirResponse:
+        """One interaction; the answer's status, headers and JSON body (``{}`` when empty)."""
         where = f"{method} /{path}"
         content = None if body is None else orjson.dumps(body)
-        headers = None if body is None else {"Content-Type": FHIR_JSON}
+        all_headers = dict(headers or {})
+        if body is not None:
+            all_headers["Content-Type"] = FHIR_JSON
         try:
             # [base] itself without the slash that resolving "" against it would leave.
             url = path or self.base_url
             response = await self._http.request(
-                method, url, content=content, headers=headers, params=params
+                method, url, content=content, headers=all_headers, params=params
             )
         except httpx.TimeoutException as e:
             raise TransientError(f"{where}: timed out ({type(e).__name__})") from e
@@ -118,20 +150,22 @@ class FhirClient:
         if status in (408, 429) or status >= 500:
             raise TransientError(
                 f"{where}: HTTP {status}",
-                retry_after=_retry_after(response.headers.get("Retry-After")),
+                retry_after=parse_retry_after(
+                    response.headers.get("Retry-After"), datetime.now(UTC)
+                ),
             )
         if not 200 <= status < 300:
             # Other 4xx, and 3xx too: redirects are not followed, a FHIR base should not move.
             raise PermanentError(f"{where}: HTTP {status}", outcome=_outcome(response.content))
         if not response.content:
-            return {}
+            return FhirResponse(status, response.headers, {})
         try:
             parsed = orjson.loads(response.content)
         except orjson.JSONDecodeError as e:
             raise PermanentError(f"{where}: HTTP {status} with a body that is not JSON") from e
         if not isinstance(parsed, dict):
             raise PermanentError(f"{where}: HTTP {status} with a body that is not a JSON object")
-        return parsed
+        return FhirResponse(status, response.headers, parsed)
 
 
 def _type_of(resource: Mapping[str, Any]) -> str:
@@ -156,18 +190,27 @@ def _outcome(raw: bytes) -> dict[str, object] | None:
     return None
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header: delay-seconds or an HTTP-date (RFC 9110)."""
-    if not value:
+_DELTA_SECONDS = re.compile(r"\d+(?:\.\d+)?")
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from an HTTP `Retry-After` header (RFC 9110 §10.2.3).
+
+    Accepts delta-seconds (fractions tolerated) or an HTTP-date; a date in the past gives 0.
+    Anything unparseable gives None, so the caller falls back to its own backoff.
+    A naive `now` or date is taken as UTC, which is what HTTP-dates are by definition.
+    """
+    if value is None:
         return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
+    text = value.strip()
+    if _DELTA_SECONDS.fullmatch(text):
+        return float(text)
     try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
-        # HTTP-dates are GMT by definition, even in the obsolete forms that carry no zone.
         when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - time.time())
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())

@@ -14,7 +14,7 @@ import logging
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
@@ -191,10 +191,13 @@ class JobWorker:
         converter_for: Callable[[str], Converter],
         events: JobEvents,
         poll_seconds: float = 3.0,
+        sink: Callable[[Iterable[Mapped]], Iterable[Mapped]] | None = None,
     ) -> None:
         self.store = store
         self.converter_for = converter_for
         self.events = events
+        self.sink = sink
+        """Passes results on to the next stage (the outbox) as they go by."""
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._stopping = threading.Event()
@@ -261,7 +264,8 @@ class JobWorker:
             (folder / ERRORS).open("wb") as err,
         ):
             output, errors = NdjsonWriter(out), ErrorWriter(err)
-            for result in run_file(converter, stream, job.source, workers=1):
+            results: Iterable[Mapped] = run_file(converter, stream, job.source, workers=1)
+            for result in self.sink(results) if self.sink else results:
                 if self._stopping.is_set():
                     raise _StoppedError
                 counts.add(result)

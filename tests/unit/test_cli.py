@@ -10,10 +10,6 @@ from adapter.cli.main import main
 @pytest.mark.parametrize(
     "argv",
     [
-        ["push", "--mapping", "x", "in.csv"],
-        ["worker"],
-        ["deliveries"],
-        ["dlq", "list"],
         ["forecast", "p.json"],
     ],
 )
@@ -33,7 +29,7 @@ def test_unknown_command_is_a_usage_error() -> None:
 def test_bad_config_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = tmp_path / "c.toml"
     config.write_text('jurisdiction = "SE"\n')
-    assert main(["worker", "--config", str(config)]) == 2
+    assert main(["forecast", "p.json", "--config", str(config)]) == 2
     assert "jurisdiction" in capsys.readouterr().err
 
 

@@ -1,0 +1,1 @@
+"""Delivery of FHIR resources to registries and EHRs: authentication, transport and retries."""

@@ -112,11 +112,20 @@ class DeliveryWorker:
         else:
             destination.breaker.success()
         now = self.clock()
+        # One wait per group: were its items due at different times, a later lease could take
+        # a resource without the one it refers to, which then has no id on the server yet.
+        waits: dict[str, float] = {}
         for item, outcome in zip(items, outcomes, strict=True):
-            await asyncio.to_thread(self._record, destination, item, outcome, now)
+            if isinstance(outcome, Retry) and item.group_key not in waits:
+                backoff = Backoff(
+                    destination.settings.backoff_base, destination.settings.backoff_cap
+                )
+                waits[item.group_key] = backoff.delay(item.attempts, self.rand, outcome.retry_after)
+            wait = waits.get(item.group_key, 0.0)
+            await asyncio.to_thread(self._record, destination, item, outcome, now, wait)
 
     def _record(
-        self, destination: Destination, item: Item, outcome: Outcome, now: datetime
+        self, destination: Destination, item: Item, outcome: Outcome, now: datetime, wait: float
     ) -> None:
         if isinstance(outcome, Delivered):
             kept = self.store.delivered(item.id, self.owner, outcome.receipt, now)
@@ -133,12 +142,10 @@ class DeliveryWorker:
                 },
             )
         elif isinstance(outcome, Retry) and item.attempts + 1 < destination.settings.max_attempts:
-            backoff = Backoff(destination.settings.backoff_base, destination.settings.backoff_cap)
-            delay = backoff.delay(item.attempts, self.rand, outcome.retry_after)
             kept = self.store.retry(
                 item.id,
                 self.owner,
-                now + timedelta(seconds=delay),
+                now + timedelta(seconds=wait),
                 outcome.error,
                 outcome.outcome,
                 now,

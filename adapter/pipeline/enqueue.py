@@ -1,7 +1,11 @@
 """Accepted records into the outbox: one item per resource and destination that takes it.
 
 The resources of one source record share a group key, so that they are leased and sent
-together (a transaction can then keep their references to each other valid).
+together (a transaction can then keep their references to each other valid). Records about the
+same person share it too: their Patient is queued only once, with the first of them, and the
+later ones refer to it; were they apart, a later record could go out (on another worker, or
+while the first waits to be retried) before the Patient has an id on the server, and point at
+nothing.
 """
 
 from __future__ import annotations
@@ -21,9 +25,8 @@ BATCH = 500
 
 
 def outbox_items(result: Mapped, destinations: Mapping[str, DestinationSettings]) -> list[NewItem]:
-    group = next(
-        (r["id"] for r, _ in result.resources if r["resourceType"] == "Provenance"), result.key
-    )
+    by_type = {r["resourceType"]: r["id"] for r, _ in reversed(result.resources)}
+    group = by_type.get("Patient") or by_type.get("Provenance") or result.key
     # Results from worker processes arrive already serialised, one line per resource.
     bodies = result.encoded.splitlines() if result.encoded is not None else None
     items = []

@@ -170,6 +170,22 @@ async def test_transient_statuses_retry_later(status: int) -> None:
     assert item.not_before == T0 + timedelta(seconds=1)
 
 
+async def test_a_group_waits_as_one() -> None:
+    # Items of one group due at different times would be leased apart: an Immunization
+    # could go out before its Patient has an id on the server.
+    store = MemoryStore()
+    fill(store, 2)
+    w = worker(store, lambda _: httpx.Response(503))
+    draws = iter([0.1, 0.9, 0.3, 0.7, 0.5, 0.2])
+    w.rand = lambda: next(draws)
+    await w.run_once()
+    waits: dict[str, set[datetime]] = {}
+    for item in store.items(State.RETRY_WAIT):
+        waits.setdefault(item.group_key, set()).add(item.not_before)
+    assert sorted(waits) == ["g0", "g1"]
+    assert all(len(times) == 1 for times in waits.values())
+
+
 async def test_retry_after_is_honoured() -> None:
     store = MemoryStore()
     fill(store, 1)
@@ -402,7 +418,8 @@ async def test_destination_routing_by_resource_type() -> None:
         ("registry", "Immunization"),
         ("registry", "Patient"),
     ]
-    assert {i.group_key for i in items} == {"v0"}
+    # Every record about a person travels with that person's Patient.
+    assert {i.group_key for i in items} == {"p0"}
 
 
 async def test_metadata_check_reports_mismatches() -> None:

@@ -7,6 +7,7 @@ teardown; they skip when the server is absent, except on CI.
 from __future__ import annotations
 
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -428,3 +429,25 @@ def test_migrate_is_idempotent(kind: str, tmp_path: Path, request: pytest.Fixtur
 def test_open_store_refuses_unknown_urls() -> None:
     with pytest.raises(ConfigurationError):
         open_store("mysql://localhost/outbox")
+
+
+def test_threads_can_share_one_store(store: Store) -> None:
+    store.enqueue([new(f"r{n}", group=f"g{n // 2}") for n in range(400)], at(0))
+    taken: dict[str, list[int]] = {}
+
+    def work(owner: str) -> None:
+        mine = taken.setdefault(owner, [])
+        while batch := store.lease(DEST, owner, 7, 300, at(1)):
+            for item in batch:
+                assert store.delivered(item.id, owner, {"id": item.resource_id}, at(2))
+                mine.append(item.id)
+
+    threads = [threading.Thread(target=work, args=(f"t{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    every = [item_id for ids_ in taken.values() for item_id in ids_]
+    assert sorted(every) == sorted(set(every))
+    assert len(every) == 400
+    assert store.counts() == {(DEST, State.DELIVERED): 400}

@@ -8,6 +8,7 @@ plain mapping with `Settings.from_mapping`.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -199,6 +200,80 @@ class DeliverySettings(_Section):
     """`serve` runs a delivery worker too."""
 
 
+def _normalised_base(url: str) -> str:
+    return url.rstrip("/")
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """`localhost` or a loopback address (127.0.0.0/8, ::1)."""
+    if host is None:
+        return False
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class CdsSettings(_Section):
+    """The CDS Hooks service: whom it trusts and which FHIR servers it may call."""
+
+    trusted_issuers: dict[str, str] = Field(default_factory=dict)
+    """JWT `iss` -> its JWKS: an https URL or a path to a JWKS file."""
+    allowed_fhir_servers: tuple[str, ...] = ()
+    """`fhirServer` values the service may query; compared exactly (trailing slash aside)."""
+    allow_loopback_fhir: bool = False
+    """Permit loopback FHIR servers (tests, a local sandbox); never in production."""
+    verify_jwt: bool = True
+    """Off only for local development: the service then trusts any caller."""
+    clock_skew_seconds: int = Field(default=60, ge=0, le=600)
+    cors_origins: tuple[str, ...] = ()
+    fhir_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    max_fhir_pages: int = Field(default=5, ge=1, le=100)
+    language: Literal["en", "nb", "da"] | None = None
+    """Language of card texts when the request's Accept-Language names none we have."""
+    public_base_url: str | None = None
+    """The service's URL as callers see it (behind a proxy); the JWT `aud` is checked
+    against it. None: taken from the request."""
+
+    @field_validator("trusted_issuers")
+    @classmethod
+    def _jwks_sources(cls, issuers: dict[str, str]) -> dict[str, str]:
+        for iss, source in issuers.items():
+            if source.startswith("http://"):
+                raise ValueError(f"the JWKS of {iss} must be an https URL or a file path")
+        return issuers
+
+    @field_validator("allowed_fhir_servers")
+    @classmethod
+    def _fhir_servers(cls, servers: tuple[str, ...]) -> tuple[str, ...]:
+        for url in servers:
+            parsed = urlparse(url)
+            if parsed.scheme not in ("https", "http") or not parsed.hostname:
+                raise ValueError(f"{url!r} is not an absolute http(s) URL")
+            if parsed.scheme == "http" and not is_loopback_host(parsed.hostname):
+                raise ValueError(f"{url!r}: FHIR servers must use https (http only on loopback)")
+        return tuple(_normalised_base(url) for url in servers)
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_base(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        parsed = urlparse(url)
+        if parsed.scheme not in ("https", "http") or not parsed.hostname:
+            raise ValueError(f"{url!r} is not an absolute http(s) URL")
+        return _normalised_base(url)
+
+    @model_validator(mode="after")
+    def _loopback_needs_consent(self) -> CdsSettings:
+        for url in self.allowed_fhir_servers:
+            if is_loopback_host(urlparse(url).hostname) and not self.allow_loopback_fhir:
+                raise ValueError(f"{url!r} is a loopback server: set allow_loopback_fhir")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MPOX_", env_nested_delimiter="__", extra="forbid", frozen=True
@@ -211,6 +286,7 @@ class Settings(BaseSettings):
     log: LogSettings = Field(default_factory=LogSettings)
     destinations: dict[str, DestinationSettings] = Field(default_factory=dict)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    cds: CdsSettings = Field(default_factory=CdsSettings)
     mappings_dir: Path = Field(default_factory=lambda: _project_folder("mappings"))
     """The mapping files (``<name>.yaml``) that `convert`, `push` and the ingest API use."""
     data_dir: Path = Path("var")

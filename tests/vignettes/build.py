@@ -114,11 +114,12 @@ LAB_RESULTS: dict[str, tuple[str, str]] = {
     "not-detected": ("260415000", "Not detected"),
 }
 
-# vaccine name -> (CVX code, display, counts as an mpox dose)
-VACCINES: dict[str, tuple[str, str, bool]] = {
-    "mpox": ("206", "Smallpox and monkeypox vaccine, live, non-replicating", True),
-    "orthopox": ("325", "Orthopoxvirus vaccine, unspecified", True),
-    "smallpox": ("75", "Vaccinia (smallpox) vaccine", False),
+# vaccine name -> (CVX code, counts as an mpox dose). No display: the CVX descriptions are
+# long and change; the code is what identifies the vaccine.
+VACCINES: dict[str, tuple[str, bool]] = {
+    "mpox": ("206", True),
+    "orthopox": ("325", True),
+    "smallpox": ("75", False),
 }
 
 ROUTES: dict[str, tuple[str, str]] = {
@@ -438,12 +439,12 @@ def _exposure(fact: Mapping[str, Any], index: int, today: dt.date) -> dict[str, 
 
 def _immunization(fact: Mapping[str, Any], index: int, today: dt.date) -> dict[str, Any]:
     imm = fact["immunization"]
-    code, display, is_mpox = VACCINES[imm["vaccine"]]
+    code, is_mpox = VACCINES[imm["vaccine"]]
     resource: dict[str, Any] = {
         "resourceType": "Immunization",
         "id": f"immunization-{index}",
         "status": imm.get("status", "completed"),
-        "vaccineCode": _concept(CVX, code, display),
+        "vaccineCode": _concept(CVX, code),
         "patient": _subject(),
         "occurrenceDateTime": _iso(imm["date"]),
         "primarySource": "country" not in imm,

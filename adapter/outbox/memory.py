@@ -91,7 +91,8 @@ class MemoryStore:
                     continue
                 seen.add(candidate.group_key)
                 group = [i for i in live if i.group_key == candidate.group_key]
-                if any(_held(i, now) for i in group):
+                # Held by someone, or part of it waiting to be retried: the group goes together.
+                if any(_held(i, now) or _backing_off(i, now) for i in group):
                     continue
                 chosen.extend(i.id for i in group if heads[i.key] == i.id and _waiting(i, now))
             leased = []
@@ -245,6 +246,10 @@ def _waiting(item: Item, now: datetime) -> bool:
     return (
         item.state is State.LEASED and item.lease_expires is not None and item.lease_expires < now
     )
+
+
+def _backing_off(item: Item, now: datetime) -> bool:
+    return item.state is State.RETRY_WAIT and item.not_before > now
 
 
 def _held(item: Item, now: datetime) -> bool:

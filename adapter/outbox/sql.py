@@ -190,8 +190,11 @@ class SqlStore(ABC):
                 return []  # someone is sending part of this group: leave all of it to them
             if blocked:
                 continue  # an older version of this resource goes first
-            if state != State.RETRY_WAIT or self._dt(not_before) <= now:
-                due.append(item_id)
+            if state == State.RETRY_WAIT and self._dt(not_before) > now:
+                # Part of the group waits to be retried (perhaps the Patient the others
+                # refer to): the group goes together, when all of it is due.
+                return []
+            due.append(item_id)
         return due
 
     def delivered(self, item_id: int, owner: str, receipt: dict[str, Any], now: datetime) -> bool:

@@ -68,7 +68,9 @@ def compile_condition(
 ) -> Compiled:
     """Compile `spec`; `names` maps fact names to kinds, `definitions` finds {rule: ID}."""
     if not isinstance(spec, Mapping) or len(spec) != 1:
-        raise ConditionError(f"{where}: a condition is a mapping with exactly one key, got {spec!r}")
+        raise ConditionError(
+            f"{where}: a condition is a mapping with exactly one key, got {spec!r}"
+        )
     ((key, value),) = spec.items()
     if key in ("all", "any"):
         if not isinstance(value, list):

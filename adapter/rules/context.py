@@ -127,9 +127,7 @@ def with_exposure(values: dict[str, Any], exposure: Exposure, today: date) -> di
 
 def mpox_since(facts: Facts) -> date | None:
     """The first day mpox was confirmed (confirmed Condition or positive PCR), if ever."""
-    days = [
-        r.day or date.min for r in facts.mpox if r.kind in ("confirmed", "pcr-positive")
-    ]
+    days = [r.day or date.min for r in facts.mpox if r.kind in ("confirmed", "pcr-positive")]
     return min(days) if days else None
 
 

@@ -66,9 +66,7 @@ def dose1_pathway(facts: Facts) -> tuple[str | None, bool]:
     if first.pathway is not None:
         return first.pathway, True
     window = timedelta(PEP_LOOKBACK_DAYS)
-    after_exposure = any(
-        e.last_day <= first.date <= e.last_day + window for e in facts.exposures
-    )
+    after_exposure = any(e.last_day <= first.date <= e.last_day + window for e in facts.exposures)
     return ("post-exposure" if after_exposure else "pre-exposure"), False
 
 

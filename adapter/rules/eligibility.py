@@ -58,12 +58,12 @@ def choose(rules: Sequence[PackRule], values: dict[str, Any], facts: Facts) -> C
     today = facts.assessment_date
     pre = [r for r in rules if r.rule.effect.pathway == "pre-exposure"]
     post = [r for r in rules if r.rule.effect.pathway == "post-exposure"]
-    pre_option = _option("pre-exposure", fire(pre, values), values, None)
+    pre_option = pathway_option("pre-exposure", fire(pre, values), values, None)
     post_options = [
-        _option("post-exposure", fire(post, ctx), ctx, exposure)
+        pathway_option("post-exposure", fire(post, ctx), ctx, exposure)
         for exposure in facts.exposures
         for ctx in (with_exposure(values, exposure, today),)
-    ] or [_option("post-exposure", fire(post, values), values, None)]
+    ] or [pathway_option("post-exposure", fire(post, values), values, None)]
     offered_post = [o for o in post_options if o.offered]
     if offered_post:
         best = min(offered_post, key=lambda o: (_STATUS_ORDER[o.status or "due"], _late(o)))
@@ -80,7 +80,7 @@ def _late(option: Option) -> int:
     return -(option.latest or date.min).toordinal()
 
 
-def _option(
+def pathway_option(
     pathway: str, fired: list[Fired], values: dict[str, Any], exposure: Exposure | None
 ) -> Option:
     statuses = [f for f in fired if f.rule.rule.effect.status]
@@ -119,7 +119,9 @@ def _option(
         setters={
             "status": tuple(f for f in statuses if f.rule.rule.effect.status == status),
             "priority_group": tuple(groups),  # all matched groups explain the lowest
-            "care_setting": tuple(f for f in settings if f.rule.rule.effect.care_setting == setting),
+            "care_setting": tuple(
+                f for f in settings if f.rule.rule.effect.care_setting == setting
+            ),
             "latest": tuple(windows) if latest else (),
         },
     )

@@ -34,7 +34,7 @@ from adapter.rules.doses import (
 )
 from adapter.rules.eligibility import Option, choose
 from adapter.rules.facts import Exposure, Facts
-from adapter.rules.packs import RulePack
+from adapter.rules.packs import PackRule, RulePack
 
 T = TypeVar("T")
 _EXPOSURE_NAMES = frozenset(
@@ -63,6 +63,7 @@ class Decision:
     jurisdiction: str
     guidance: str
     assessment_date: date
+    age: int
     status: Reasoned[str]
     pathway: Reasoned[str | None]
     priority_group: Reasoned[int | None]
@@ -77,8 +78,14 @@ class Decision:
     warnings: tuple[str, ...]
     exposure: Exposure | None
     evaluations: tuple[DoseEvaluation, ...]
-    rules: tuple[str, ...]
+    clauses: tuple[PackRule, ...]
+    """The rule clauses reported, in pack order (their texts explain the decision)."""
     supporting: tuple[str, ...]
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """Every rule id reported: forecastReason."""
+        return tuple(dict.fromkeys(c.id for c in self.clauses))
 
 
 _NOTHING: Reasoned[Any] = Reasoned(None)
@@ -123,7 +130,9 @@ def decide(facts: Facts, pack: RulePack) -> Decision:
     choice = choose(pack.stage("eligibility", today), values, facts)
     option = choice.chosen
     if option is None:
-        return outcome.final("not-recommended", choice.declined, fire(pack.stage("fallback", today), values))
+        return outcome.final(
+            "not-recommended", choice.declined, fire(pack.stage("fallback", today), values)
+        )
     plan = plan or series(pack.stage("series", today), option.values)
     ctx = {
         **option.values,
@@ -218,13 +227,15 @@ class _Outcome:
     ) -> Decision:
         reported += [f for e in self.history.evaluations for f in e.fired]
         reported += self._definitions(reported)
-        order = {r.id: i for i, r in enumerate(self.pack.rules)}
-        rules = tuple(sorted(_ids(reported), key=lambda rule_id: order.get(rule_id, 0)))
+        order = {id(r): i for i, r in enumerate(self.pack.rules)}
+        clauses = {id(f.rule): f.rule for f in reported}
+        ordered = tuple(clauses[k] for k in sorted(clauses, key=lambda k: order.get(k, 0)))
         chosen = option or _no_option()
         return Decision(
             jurisdiction=self.pack.jurisdiction,
             guidance=self.pack.version,
             assessment_date=self.today,
+            age=self.facts.age,
             status=status,
             pathway=Reasoned(option.pathway, _ids(option.fired)) if option else _NOTHING,
             priority_group=_field(chosen, "priority_group", chosen.priority_group),
@@ -238,9 +249,11 @@ class _Outcome:
             due=dates[1],
             latest=dates[2],
             warnings=warnings,
-            exposure=option.exposure if option else None,
+            # The exposure the decision rests on, else the latest one (it may explain a "no").
+            exposure=(option.exposure if option else None)
+            or (self.facts.exposures[-1] if self.facts.exposures else None),
             evaluations=self.history.evaluations,
-            rules=rules,
+            clauses=ordered,
             supporting=self._sources(reported, option),
         )
 

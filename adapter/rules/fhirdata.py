@@ -10,7 +10,9 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
@@ -35,12 +37,20 @@ def codes(concept: Any) -> Iterator[Code]:
                 yield system, code
 
 
-def first_code(concept: Any, known: Mapping[Code, str]) -> str | None:
+def first_code(concept: Any, known: Mapping[Code, T]) -> T | None:
     """The meaning of the first coding of `concept` found in `known`."""
     for pair in codes(concept):
         found = known.get(pair)
         if found is not None:
             return found
+    return None
+
+
+def code_in(concept: Any, system: str) -> str | None:
+    """The code a CodeableConcept has in `system`."""
+    for found, code in codes(concept):
+        if found == system:
+            return code
     return None
 
 

@@ -140,7 +140,9 @@ def _full_date(raw: Any, where: str) -> date:
 
 def _jurisdiction(raw: Any, where: str) -> str:
     if raw not in JURISDICTIONS:
-        raise InputError(f"jurisdiction must be one of {', '.join(JURISDICTIONS)}, got {raw!r}", where)
+        raise InputError(
+            f"jurisdiction must be one of {', '.join(JURISDICTIONS)}, got {raw!r}", where
+        )
     return str(raw)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any
 
-from adapter.rules import codes as C
-from adapter.rules.facts import Dose, Exposure, Facts, MpoxRecord, Span, Symptom
+from adapter.rules import codes as vocab
+from adapter.rules.exposures import SUSPECTED, read_exposure
+from adapter.rules.facts import Dose, Facts, MpoxRecord, Span, Symptom
 from adapter.rules.fhirdata import (
     Resource,
     abatement_date,
@@ -27,7 +27,6 @@ from adapter.rules.inputs import Entry
 
 NOT_COUNTED = frozenset({"entered-in-error", "cancelled", "registered"})
 NOT_CURRENT = frozenset({"inactive", "remission", "resolved"})
-SUSPECTED = frozenset({"provisional", "unconfirmed", "differential"})
 SYMPTOM_DAYS = 28  # PROJ-CURRENT-RECORDS: mpox usually lasts 2-4 weeks (SST 1.4.2)
 PREGNANCY_DAYS = 294  # PROJ-CURRENT-RECORDS: 42 weeks, the longest pregnancy
 _SUBJECT_FIELDS = ("subject", "patient")
@@ -94,30 +93,30 @@ class Collector:
             return
         first, last = effective_span(obs)
         code = obs.get("code")
-        flag = first_code(code, C.FLAGS)
+        flag = first_code(code, vocab.FLAGS)
         if flag is not None:
             self._risk_flag(flag, obs, first, last, ref)
             return
-        span = first_code(code, C.SPANS)
+        span = first_code(code, vocab.SPANS)
         if span is not None:
             self._span(span, obs, first, last, ref)
             return
         if first is not None and first > self.today:
             return
         pairs = set(codes(code))
-        if C.MPOX_EXPOSURE in pairs:
+        if vocab.MPOX_EXPOSURE in pairs:
             self._exposures.append((obs, ref))
-        elif pairs & C.MPOX_PCR:
+        elif pairs & vocab.MPOX_PCR:
             self._pcr(obs, last, ref)
-        elif C.BODY_TEMPERATURE in pairs:
+        elif vocab.BODY_TEMPERATURE in pairs:
             self._temperature(obs, last, ref)
-        elif C.PREGNANCY_STATUS in pairs:
+        elif vocab.PREGNANCY_STATUS in pairs:
             if last is not None:
-                pregnant = C.PREGNANT in set(codes(obs.get("valueCodeableConcept")))
+                pregnant = vocab.PREGNANT in set(codes(obs.get("valueCodeableConcept")))
                 self._pregnancy.append((last, pregnant))
                 self._note("pregnant", ref)
         else:
-            symptom = first_code(code, C.SYMPTOMS)
+            symptom = first_code(code, vocab.SYMPTOMS)
             recent = last is None or (self.today - last).days <= SYMPTOM_DAYS
             if symptom is not None and obs.get("valueBoolean") is not False and recent:
                 self._symptoms.append(Symptom(symptom, first, ref))
@@ -157,11 +156,11 @@ class Collector:
         self._note(name, ref)
 
     def _pcr(self, obs: Resource, day: date | None, ref: str | None) -> None:
-        result = first_code(obs.get("valueCodeableConcept"), C.PCR_RESULT)
+        result = first_code(obs.get("valueCodeableConcept"), vocab.PCR_RESULT)
         if result is None:
             for component in obs.get("component") or ():
                 if isinstance(component, Mapping):
-                    result = first_code(component.get("valueCodeableConcept"), C.PCR_RESULT)
+                    result = first_code(component.get("valueCodeableConcept"), vocab.PCR_RESULT)
                     if result is not None:
                         break
         if result is None:
@@ -194,13 +193,13 @@ class Collector:
         clinical = status_code(condition.get("clinicalStatus"), "condition-clinical")
         current = clinical not in NOT_CURRENT and (ended is None or ended > self.today)
         code = condition.get("code")
-        if first_code(code, C.MPOX) is not None:
+        if first_code(code, vocab.MPOX) is not None:
             kind = "suspected" if verification in SUSPECTED else "confirmed"
             at = parse_datetime(condition.get("recordedDate"))
             self._mpox.append(MpoxRecord(kind, began, at, current, ref))
             self._note("mpox", ref)
             return
-        symptom = first_code(code, C.SYMPTOMS)
+        symptom = first_code(code, vocab.SYMPTOMS)
         if symptom is not None:
             if began is not None:
                 self._diagnosed[symptom] = max(self._diagnosed.get(symptom, began), began)
@@ -208,7 +207,7 @@ class Collector:
                 self._symptoms.append(Symptom(symptom, began, ref))
                 self._note("symptomatic", ref)
             return
-        name = first_code(code, C.CONDITIONS)
+        name = first_code(code, vocab.CONDITIONS)
         if name is None:
             return
         if began is not None:
@@ -227,26 +226,28 @@ class Collector:
         if given is None or given > self.today:
             return
         pairs = set(codes(immunization.get("vaccineCode")))
-        if pairs & C.SMALLPOX_VACCINES:
+        if pairs & vocab.SMALLPOX_VACCINES:
             self._flags["smallpox_vaccinated"] = (date.max, True)  # a record beats hearsay
             self._note("smallpox_vaccinated", ref)
-        if not pairs & C.MPOX_VACCINES:
+        if not pairs & vocab.MPOX_VACCINES:
             return
         pathway = None
         for reason in immunization.get("reasonCode") or ():
-            pathway = pathway or first_code(reason, C.INDICATIONS)
+            pathway = pathway or first_code(reason, vocab.INDICATIONS)
         group = None
         for extension in immunization.get("extension") or ():
-            if isinstance(extension, Mapping) and extension.get("url") == C.PRIORITY_GROUP_URL:
+            if isinstance(extension, Mapping) and extension.get("url") == vocab.PRIORITY_GROUP_URL:
                 group = extension.get("valueCode")
         self._doses.append(Dose(given, ref, pathway, group if isinstance(group, str) else None))
 
     def _allergy(self, allergy: Resource, ref: str | None) -> None:
-        verification = status_code(allergy.get("verificationStatus"), "allergyintolerance-verification")
+        verification = status_code(
+            allergy.get("verificationStatus"), "allergyintolerance-verification"
+        )
         clinical = status_code(allergy.get("clinicalStatus"), "allergyintolerance-clinical")
         if verification in ("refuted", "entered-in-error") or clinical in ("inactive", "resolved"):
             return
-        if set(codes(allergy.get("code"))) & C.ALLERGENS:
+        if set(codes(allergy.get("code"))) & vocab.ALLERGENS:
             self._allergies.append(ref or "?")
             self._note("allergy_component", ref)
 
@@ -257,39 +258,16 @@ class Collector:
         ended = parse_date(period.get("end"), latest=True) if isinstance(period, Mapping) else None
         if ended is not None and ended < self.today:
             return
-        if C.HIV_PREP_MEDICATION in set(codes(statement.get("medicationCodeableConcept"))):
+        if vocab.HIV_PREP_MEDICATION in set(codes(statement.get("medicationCodeableConcept"))):
             self._flags["hiv_prep"] = (date.max, True)
             self._note("hiv_prep", ref)
 
-    def _exposure(self, obs: Resource, ref: str | None) -> Exposure | None:
-        first, last = effective_span(obs)
-        if first is None or last is None:
-            return None
-        contact = risk = None
-        for component in obs.get("component") or ():
-            if not isinstance(component, Mapping):
-                continue
-            pairs = set(codes(component.get("code")))
-            value = component.get("valueCodeableConcept")
-            if C.CONTACT_TYPE_COMPONENT in pairs:
-                contact = _code_in(value, C.CONTACT_TYPE_SYSTEM)
-            elif C.EXPOSURE_RISK_COMPONENT in pairs:
-                risk = _code_in(value, C.EXPOSURE_RISK_SYSTEM)
-        index = "unknown"
-        for focus in obs.get("focus") or ():
-            target = reference_target(focus)
-            found = self._others.get(target) if target else None
-            if found is not None:
-                status = status_code(found.get("verificationStatus"), "condition-ver-status")
-                if status in ("refuted", "entered-in-error"):
-                    return None  # the index case turned out not to have mpox
-                index = "suspected" if status in SUSPECTED else "confirmed"
-        derived = C.CONTACT_RISK.get(contact) if contact else None
-        last = min(last, self.today)
-        return Exposure(first, last, contact, risk or derived, risk is not None, index, ref)
-
     def facts(self, *, birth_date: date, age: int, gender: str | None) -> Facts:
-        exposures = [e for obs, ref in self._exposures if (e := self._exposure(obs, ref))]
+        exposures = [
+            e
+            for obs, ref in self._exposures
+            if (e := read_exposure(obs, ref, self._others, self.today))
+        ]
         for exposure in exposures:
             self._note("exposure", exposure.reference)
         flags = {name: value for name, (_, value) in self._flags.items()}
@@ -321,10 +299,3 @@ class Collector:
             fever_today=self._fever,
             sources={name: tuple(dict.fromkeys(refs)) for name, refs in self.sources.items()},
         )
-
-
-def _code_in(concept: Any, system: str) -> str | None:
-    for found_system, code in codes(concept):
-        if found_system == system:
-            return code
-    return None

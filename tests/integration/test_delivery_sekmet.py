@@ -10,6 +10,7 @@ distinct identifier, one Immunization per accepted record (identifier
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
@@ -34,6 +35,14 @@ NO_FNR = "urn:oid:2.16.578.1.12.4.1.4.1"
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _only_the_config_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`push` reads MPOX_ variables over the config file: none of the caller's may leak in."""
+    for name in list(os.environ):
+        if name.startswith("MPOX_") and not name.startswith("MPOX_TEST_"):
+            monkeypatch.delenv(name)
 
 
 def _toml_value(value: Any) -> str:

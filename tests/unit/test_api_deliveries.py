@@ -23,10 +23,27 @@ async def test_list_detail_and_replay(make_settings: Any, mpox_definitions: Defi
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
     ):
         store = app.state.runtime.outbox
-        store.enqueue([NewItem("ehr", "Patient", f"p{n}", f"g{n}", b'{"resourceType":"Patient"}') for n in range(3)], NOW)
+        store.enqueue(
+            [
+                NewItem("ehr", "Patient", f"p{n}", f"g{n}", b'{"resourceType":"Patient"}')
+                for n in range(3)
+            ],
+            NOW,
+        )
         leased = store.lease("ehr", "w1", 10, 60, NOW)
-        store.delivered(leased[0].id, "w1", {"status": 201, "id": "srv-1", "location": "Patient/srv-1/_history/1"}, NOW)
-        store.dead(leased[1].id, "w1", "entry rejected with HTTP 422", {"resourceType": "OperationOutcome", "issue": []}, NOW)
+        store.delivered(
+            leased[0].id,
+            "w1",
+            {"status": 201, "id": "srv-1", "location": "Patient/srv-1/_history/1"},
+            NOW,
+        )
+        store.dead(
+            leased[1].id,
+            "w1",
+            "entry rejected with HTTP 422",
+            {"resourceType": "OperationOutcome", "issue": []},
+            NOW,
+        )
 
         listing = (await client.get("/deliveries")).json()
         assert [i["state"] for i in listing["items"]] == ["delivered", "dead", "leased"]
@@ -52,7 +69,10 @@ async def test_list_detail_and_replay(make_settings: Any, mpox_definitions: Defi
 
 
 async def test_metrics_show_queue_depth(make_settings: Any, mpox_definitions: Definitions) -> None:
-    settings = make_settings(destinations={"ehr": {"base_url": "http://127.0.0.1:9/fhir"}}, delivery={"run_in_server": False})
+    settings = make_settings(
+        destinations={"ehr": {"base_url": "http://127.0.0.1:9/fhir"}},
+        delivery={"run_in_server": False},
+    )
     app = create_app(settings, definitions=mpox_definitions)
     async with (
         app.router.lifespan_context(app),

@@ -451,3 +451,17 @@ def test_threads_can_share_one_store(store: Store) -> None:
     assert sorted(every) == sorted(set(every))
     assert len(every) == 400
     assert store.counts() == {(DEST, State.DELIVERED): 400}
+
+
+def test_a_group_waits_while_part_of_it_backs_off(store: Any) -> None:
+    """An item added to a group later must not go out before the group's item that is
+    waiting to be retried (the Patient the new item refers to, say)."""
+    from adapter.outbox.model import NewItem
+
+    store.enqueue([NewItem("d", "Patient", "p", "g", b'{"a":1}')], T0)
+    (patient,) = store.lease("d", "w", 10, 60, T0)
+    store.retry(patient.id, "w", T0 + timedelta(minutes=5), "503", None, T0)
+    store.enqueue([NewItem("d", "Immunization", "i", "g", b'{"b":1}')], T0)
+    assert store.lease("d", "w", 10, 60, T0 + timedelta(minutes=1)) == []
+    later = store.lease("d", "w", 10, 60, T0 + timedelta(minutes=6))
+    assert [i.resource_type for i in later] == ["Patient", "Immunization"]

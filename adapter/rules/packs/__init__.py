@@ -22,7 +22,7 @@ from adapter.errors import ConfigurationError
 from adapter.rules.conditions import Compiled, ConditionError, compile_condition
 from adapter.rules.context import NAMES
 
-PACK_DIR = Path(__file__).parent / "packs"
+PACK_DIR = Path(__file__).parent
 
 Stage = Literal[
     "definition",
@@ -193,6 +193,12 @@ class RulePack:
     def version(self) -> str:
         return self.data.version
 
+    def status_text(self, status: str, language: str) -> str | None:
+        for known, texts in self.data.statuses.items():
+            if known == status:
+                return texts.get(language)
+        return None
+
     def stage(self, name: str, day: date) -> tuple[PackRule, ...]:
         """The rules of a stage in force on `day`, in pack order."""
         return tuple(r for r in self.by_stage.get(name, ()) if r.applies_on(day))
@@ -213,10 +219,10 @@ def build_pack(raw: Any, name: str) -> RulePack:
     try:
         data = PackFile.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
+        found = "; ".join(
             f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
         )
-        raise ConfigurationError(f"rule pack {name}: {problems}") from exc
+        raise ConfigurationError(f"rule pack {name}: {found}") from exc
     problems: list[str] = []
     compiled = _compile(data, problems)
     for status, texts in data.statuses.items():
@@ -227,8 +233,8 @@ def build_pack(raw: Any, name: str) -> RulePack:
     if problems:
         raise ConfigurationError(f"rule pack {name}: " + "; ".join(problems))
     by_stage: dict[str, list[PackRule]] = {}
-    for rule in compiled:
-        by_stage.setdefault(rule.rule.stage, []).append(rule)
+    for packed in compiled:
+        by_stage.setdefault(packed.rule.stage, []).append(packed)
     return RulePack(
         data=data,
         rules=tuple(compiled),

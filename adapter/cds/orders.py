@@ -22,7 +22,7 @@ from adapter.cds.order_texts import order_text
 from adapter.cds.services import ORDER_SELECT
 from adapter.cds.situation import Situation
 from adapter.cds.suggestions import corrected
-from adapter.cds.vaccination import how_given
+from adapter.cds.vaccination import detail, how_given
 from adapter.rules.codes import MPOX_VACCINES, ROUTES
 from adapter.rules.fhirdata import codes
 
@@ -117,8 +117,6 @@ def _card(
     suggestions: list[Suggestion],
     **values: object,
 ) -> Card:
-    from adapter.cds.vaccination import detail
-
     language = situation.language
     return Card(
         summary=order_text(key, language, **values),

@@ -453,7 +453,7 @@ def test_threads_can_share_one_store(store: Store) -> None:
     assert store.counts() == {(DEST, State.DELIVERED): 400}
 
 
-def test_a_group_waits_while_part_of_it_backs_off(store: Any) -> None:
+def test_a_group_waits_while_part_of_it_backs_off(store: Store) -> None:
     """An item added to a group later must not go out before the group's item that is
     waiting to be retried (the Patient the new item refers to, say)."""
     from adapter.outbox.model import NewItem

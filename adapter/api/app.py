@@ -12,17 +12,19 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CollectorRegistry
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 import adapter
-from adapter.api import deliveries, forecast, ingest, operations, validation
+from adapter.api import cds, deliveries, forecast, ingest, operations, validation
 from adapter.api.body import BodyMiddleware
 from adapter.api.metadata import Capabilities
 from adapter.api.metrics import HttpMetrics, MetricsMiddleware
 from adapter.api.responses import FhirResponse, error_response
+from adapter.cds.runtime import CdsRuntime
 from adapter.delivery.service import DeliveryService
 from adapter.errors import AdapterError, ConfigurationError, InputError
 from adapter.fhir.definitions import Definitions
@@ -66,6 +68,7 @@ def create_app(
         _use_definitions(runtime, definitions)
     jobs = ingest.Ingest(settings, runtime.registry)
     delivery = DeliveryService(settings, runtime.registry, transport)
+    cds_runtime = CdsRuntime(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -81,6 +84,7 @@ def create_app(
         finally:
             await jobs.stop()
             await delivery.stop()
+            await cds_runtime.aclose()
 
     app = FastAPI(
         title="mpox FHIR adapter",
@@ -92,18 +96,29 @@ def create_app(
     )
     app.state.runtime = runtime
     app.state.ingest = jobs
+    app.state.cds = cds_runtime
     app.add_middleware(
         BodyMiddleware,
         max_bytes=settings.server.max_body_bytes,
         streaming_prefixes=STREAMING_PREFIXES,
     )
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(runtime.registry))
+    if settings.cds.cors_origins:
+        # Outermost, so that preflights are answered before authentication and body checks.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cds.cors_origins),
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Accept-Language"],
+            max_age=600,
+        )
     _install_error_handlers(app)
     app.include_router(operations.router)
     app.include_router(validation.router)
     app.include_router(forecast.router)
     app.include_router(ingest.router)
     app.include_router(deliveries.router)
+    app.include_router(cds.router)
     return app
 
 

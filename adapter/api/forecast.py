@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 
 from adapter.api.body import json_body
-from adapter.errors import InputError
 from adapter.rules.forecast import immds_forecast
 
 router = APIRouter()
@@ -19,7 +18,6 @@ JsonBody = Annotated[Any, Depends(json_body)]
 
 @router.post("/fhir/$immds-forecast")
 async def forecast(request: Request, body: JsonBody) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise InputError("the body must be a FHIR Parameters or Bundle resource (a JSON object)")
+    # Bodies that are not Parameters or Bundle are refused by the rules (InputError -> 400).
     # A forecast takes about a millisecond: cheaper to run here than to hand to a thread.
     return immds_forecast(body, request.app.state.runtime.settings.jurisdiction)

@@ -105,6 +105,7 @@ class Card:
     suggestions: list[Suggestion] = field(default_factory=list)
     override_reasons: Sequence[OverrideReason] = ()
     links: Sequence[Link] = ()
+    selection_behavior: Literal["at-most-one", "any"] = "at-most-one"
 
     def to_json(self) -> JsonObject:
         card: JsonObject = {
@@ -116,12 +117,13 @@ class Card:
         if self.detail:
             card["detail"] = self.detail
         if self.suggestions:
-            # At most one suggestion may be marked recommended with "at-most-one" (cds-resp-1).
-            first = next((s for s in self.suggestions if s.recommended), None)
-            card["suggestions"] = [
-                Suggestion(s.label, s.actions, s is first).to_json() for s in self.suggestions
-            ]
-            card["selectionBehavior"] = "at-most-one"
+            suggestions = self.suggestions
+            if self.selection_behavior == "at-most-one":
+                # Then at most one suggestion may be marked recommended (cds-resp-1).
+                first = next((s for s in suggestions if s.recommended), None)
+                suggestions = [Suggestion(s.label, s.actions, s is first) for s in suggestions]
+            card["suggestions"] = [suggestion.to_json() for suggestion in suggestions]
+            card["selectionBehavior"] = self.selection_behavior
         if self.override_reasons:
             card["overrideReasons"] = [reason.to_json() for reason in self.override_reasons]
         if self.links:

@@ -68,13 +68,14 @@ def _entry(entry: Any, where: str) -> Feedback:
     if not isinstance(timestamp, str) or _instant(timestamp) is None:
         raise InputError("outcomeTimestamp must be a date and time", f"{where}.outcomeTimestamp")
     accepted = entry.get("acceptedSuggestions", [])
-    ids = [item.get("id") for item in accepted if isinstance(item, Mapping)]
-    if (
-        not isinstance(accepted, list)
-        or not all(isinstance(i, str) and i for i in ids)
-        or (len(ids) != len(accepted))
-    ):
-        raise InputError("acceptedSuggestions must be objects with an id", f"{where}.accepted")
+    ids = (
+        [item.get("id") for item in accepted]
+        if isinstance(accepted, list) and all(isinstance(item, Mapping) for item in accepted)
+        else [None]
+    )
+    if not all(isinstance(i, str) and i for i in ids):
+        where_accepted = f"{where}.acceptedSuggestions"
+        raise InputError("acceptedSuggestions must be objects with an id", where_accepted)
     if outcome == "accepted" and not ids:  # cds-fb-2
         raise InputError("an accepted outcome needs acceptedSuggestions", f"{where}.outcome")
     reason = entry.get("overrideReason", entry.get("overrideReasons"))

@@ -19,6 +19,7 @@ from adapter.cds import texts
 from adapter.cds.cards import Action, Card, Indicator, Suggestion
 from adapter.cds.forecast import Assessment, Forecast
 from adapter.cds.order_texts import order_text
+from adapter.cds.requests import HookRequest
 from adapter.cds.services import ORDER_SELECT
 from adapter.cds.situation import Situation
 from adapter.cds.suggestions import corrected
@@ -27,7 +28,7 @@ from adapter.rules.codes import MPOX_VACCINES, ROUTES
 from adapter.rules.fhirdata import codes
 
 _VOLUME_TOLERANCE = 0.001
-_STOP = {
+_STOP: dict[str, tuple[str, Indicator]] = {
     # status -> (text key, indicator): the order should not go ahead
     "contraindicated": ("contraindicated", "critical"),
     "immune": ("previous-mpox", "warning"),
@@ -45,8 +46,12 @@ class DraftOrder:
     volume: float | None
 
 
-def vaccine_orders(situation: Situation) -> list[DraftOrder]:
-    bundle = situation.request.draft_orders
+def has_draft_vaccine(request: HookRequest) -> bool:
+    return bool(vaccine_orders(request))
+
+
+def vaccine_orders(request: HookRequest) -> list[DraftOrder]:
+    bundle = request.draft_orders
     resources = [e["resource"] for e in bundle.get("entry", ()) if isinstance(e, Mapping)]
     medications = {
         key: r
@@ -61,16 +66,18 @@ def vaccine_orders(situation: Situation) -> list[DraftOrder]:
         for r in resources
         if _is_vaccine_order(r, medications)
     ]
-    if situation.request.hook == ORDER_SELECT:
+    if request.hook == ORDER_SELECT:
         # order-select is about the orders just selected, when they are among the drafts.
-        chosen = [o for o in orders if o.reference in situation.request.selections]
+        chosen = [o for o in orders if o.reference in request.selections]
         return chosen or orders
     return orders
 
 
 def cards(situation: Situation, assessment: Assessment) -> list[Card]:
     return [
-        card for order in vaccine_orders(situation) for card in _check(order, situation, assessment)
+        card
+        for order in vaccine_orders(situation.request)
+        for card in _check(order, situation, assessment)
     ]
 
 

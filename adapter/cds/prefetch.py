@@ -192,10 +192,15 @@ def allowed_server(server: str, settings: CdsSettings) -> bool:
 
 
 def _on_server(url: str, server: str) -> bool:
-    base, target = urlsplit(server.rstrip("/") + "/"), urlsplit(url)
-    return (target.scheme, target.netloc) == (base.scheme, base.netloc) and (
-        target.path + "/"
-    ).startswith(base.path)
+    """Whether a next link stays under the FHIR base (as httpx will send it: dot segments
+    resolved, and no encoded ones left to climb out with)."""
+    try:
+        base, target = httpx.URL(server.rstrip("/") + "/"), httpx.URL(url)
+    except httpx.InvalidURL:
+        return False
+    same_origin = (target.scheme, target.host, target.port) == (base.scheme, base.host, base.port)
+    climbs = ".." in target.path.split("/")
+    return same_origin and not climbs and (target.path + "/").startswith(base.path)
 
 
 async def _fetch(

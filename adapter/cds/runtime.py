@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
@@ -47,11 +48,19 @@ class CdsRuntime:
         self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self.settings = settings
-        self._pool = transport or httpx.AsyncHTTPTransport()
+        # A bound on connections is a bound on the load one adapter puts on an EHR's FHIR
+        # server; a query waiting for a connection still counts against its time-out.
+        self._pool = transport or httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=32)
+        )
         self.transport = SharedTransport(self._pool)
         self.verifier = TokenVerifier(settings.cds, self.transport)
         self.feedback = FeedbackStore(settings.data_dir / "cds-feedback.db")
         self.today: Callable[[str], date] = local_today
+        for issuer, source in settings.cds.trusted_issuers.items():
+            if not source.startswith("https://") and not Path(source).is_file():
+                # Said now, not at the first refused call of that issuer.
+                log.error("the JWKS file of trusted issuer %s is missing: %s", issuer, source)
         if not settings.cds.verify_jwt:
             log.warning(
                 "CDS HOOKS JWT VERIFICATION IS OFF (cds.verify_jwt = false): ANY CALLER CAN "

@@ -101,21 +101,17 @@ def pcr_order(patient_id: str, condition: str | None) -> JsonObject:
     return order
 
 
-def notify_task(
-    patient_id: str, description: str, recipient: str, due: datetime | None, focus: str | None
-) -> JsonObject:
+def notify_task(patient_id: str, description: str, what: str, due: datetime | None) -> JsonObject:
+    """A task for the clinician: report the case to an authority, by `due`."""
     task: JsonObject = {
         "resourceType": "Task",
         "status": "requested",
         "intent": "order",
         "priority": "urgent",
-        "code": {"text": "Notify the public health authority of an mpox case"},
+        "code": {"text": what},
         "description": description,
         "for": {"reference": f"Patient/{patient_id}"},
-        "owner": {"display": recipient},
     }
-    if focus:
-        task["focus"] = {"reference": focus}
     if due is not None:
         task["restriction"] = {"period": {"end": due.isoformat(timespec="seconds")}}
     return task

@@ -106,9 +106,9 @@ TEXT: Texts = {
         "da": "Mpox-vaccine: lægens individuelle vurdering skal komme først",
     },
     "precaution": {
-        "en": "Mpox vaccine: precaution for this patient",
-        "nb": "Mpoxvaksine: forsiktighetsregel for denne pasienten",
-        "da": "Mpox-vaccine: forsigtighedsregel for denne patient",
+        "en": "Mpox vaccine: points to heed for this patient",
+        "nb": "Mpoxvaksine: viktig å merke seg for denne pasienten",
+        "da": "Mpox-vaccine: vigtigt at bemærke for denne patient",
     },
     "pathway": {"en": "Pathway", "nb": "Indikasjon", "da": "Indikation"},
     "pre-exposure": {

@@ -39,6 +39,10 @@ JWKS_MIN_REFRESH_SECONDS = 30.0
 """An unknown `kid` re-reads a JWKS URL at most this often, so bad tokens cannot flood it."""
 MAX_JWKS_BYTES = 256 * 1024
 MAX_REMEMBERED_JTIS = 200_000
+_REQUIRED = ("iss", "aud", "exp", "iat", "jti")
+# PyJWT's own signature checks, one per allowed algorithm (it knows the encodings: raw EC
+# signatures, PSS padding).
+_VERIFIERS = {name: jwt.algorithms.get_default_algorithms()[name] for name in ALGORITHMS}
 
 
 class Unauthorized(Exception):  # noqa: N818 - named after the HTTP answer it becomes
@@ -199,18 +203,22 @@ class TokenVerifier:
         """The claims of the request's bearer JWT, or `Unauthorized`."""
         token = _bearer(authorization)
         try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
+            # Parsed once; the signature is checked below, with the key the header names.
+            parts = jwt.api_jwt.decode_complete(token, options={"verify_signature": False})
         except PyJWTError as exc:
             raise Unauthorized(f"malformed JWT ({type(exc).__name__})") from exc
+        header: dict[str, Any] = parts["header"]
+        claims: dict[str, Any] = parts["payload"]
         alg = header.get("alg")
         if alg not in ALGORITHMS:
             raise Unauthorized(f"algorithm {alg!r} not allowed")
-        iss = unverified.get("iss")
+        missing = [name for name in _REQUIRED if name not in claims]
+        if missing:
+            raise Unauthorized(f"JWT lacks {', '.join(missing)}")
+        iss = claims["iss"]
         source = self._sources.get(iss) if isinstance(iss, str) else None
         if source is None:
             raise Unauthorized("issuer not trusted")
-        issuer = str(iss)
         jku = header.get("jku")
         if jku is not None and not (source.is_url and jku == source.location):
             raise Unauthorized("jku is not the issuer's configured JWKS URL")
@@ -218,26 +226,39 @@ class TokenVerifier:
         if not isinstance(kid, str):
             raise Unauthorized("JWT header has no kid")
         key = _matching_key(await source.key(kid), alg)
-        try:
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                key.key,
-                algorithms=[alg],
-                audience=list(audiences),
-                issuer=issuer,
-                leeway=self._skew,
-                options={"require": ["iss", "aud", "exp", "iat", "jti"]},
-            )
-        except PyJWTError as exc:
-            raise Unauthorized(f"JWT refused ({type(exc).__name__}: {exc})") from exc
-        now = self._clock()
-        if float(claims["iat"]) > now + self._skew:
-            raise Unauthorized("JWT issued in the future")
+        signing_input = token.rsplit(".", 1)[0].encode()
+        if not _VERIFIERS[alg].verify(signing_input, key.key, parts["signature"]):
+            raise Unauthorized("invalid signature")
+        aud = claims["aud"]
+        named = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+        if not any(isinstance(a, str) and a in audiences for a in named):
+            raise Unauthorized("aud does not name the endpoint called")
+        expires = self._check_times(claims)
         jti = claims["jti"]
         if not isinstance(jti, str) or not jti:
             raise Unauthorized("jti must be a non-empty string")
-        self.replays.check_and_remember(issuer, jti, float(claims["exp"]) + self._skew)
+        self.replays.check_and_remember(iss, jti, expires + self._skew)
         return claims
+
+    def _check_times(self, claims: Mapping[str, Any]) -> float:
+        now, skew = self._clock(), self._skew
+        exp, iat, nbf = (_seconds(claims, name) for name in ("exp", "iat", "nbf"))
+        if exp is None or exp < now - skew:
+            raise Unauthorized("JWT expired")
+        if iat is None or iat > now + skew:
+            raise Unauthorized("JWT issued in the future")
+        if nbf is not None and nbf > now + skew:
+            raise Unauthorized("JWT not yet valid (nbf)")
+        return exp
+
+
+def _seconds(claims: Mapping[str, Any], name: str) -> float | None:
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Unauthorized(f"{name} is not a number")
+    return float(value)
 
 
 def _bearer(authorization: str | None) -> str:

@@ -27,7 +27,7 @@ def cards(situation: Situation, assessment: Assessment) -> list[Card]:
         return []
     language = situation.language
     card = Card(
-        summary=summary(forecast, situation),
+        summary=summary(assessment, situation),
         indicator=_indicator(forecast, situation),
         source=texts.source(situation.jurisdiction, "vaccination"),
         detail=detail(assessment, situation),
@@ -55,8 +55,8 @@ def cards(situation: Situation, assessment: Assessment) -> list[Card]:
     return found
 
 
-def summary(forecast: Forecast, situation: Situation) -> str:
-    language = situation.language
+def summary(assessment: Assessment, situation: Situation) -> str:
+    forecast, language = assessment.forecast, situation.language
     status = forecast.status
     if status in ("due", "overdue") and forecast.dose_number and forecast.series_doses:
         values = {"dose": forecast.dose_number, "series": forecast.series_doses}
@@ -68,8 +68,11 @@ def summary(forecast: Forecast, situation: Situation) -> str:
             head = text("due-now", language, **values)
         how = how_given(forecast, language)
         parts = [f"{head}, {how}" if how else head]
-    else:
+    elif f"status-{status}" in texts.TEXT:
         parts = [text(f"status-{status}", language)]
+    else:
+        # A status without words of ours (or a due dose without its number): the rules' own.
+        parts = [assessment.summary]
     window = pep_window(forecast, situation)
     if window and status not in ("immune", "complete", "contraindicated"):
         parts.append(window)

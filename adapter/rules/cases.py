@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from adapter.rules import episode
 from adapter.rules.context import base_context, with_exposure
 from adapter.rules.doses import Fired, fire
 from adapter.rules.eligibility import pathway_option
-from adapter.rules.facts import Exposure, Facts, MpoxRecord, Span
-from adapter.rules.forecast import run_forecast
+from adapter.rules.facts import Exposure, Facts, MpoxRecord
+from adapter.rules.forecast import prepare
 from adapter.rules.packs import RulePack
-from adapter.rules.readers import SYMPTOM_DAYS
 
-CASE_WINDOW_DAYS = 21  # the case definition looks back 21 days before symptom onset
+BEST_EFFECT_DAYS = 4  # NO "0-4 dager etter nærkontakt"; DK "inden for 4 dage ... bedste effekt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +41,11 @@ class Contact:
     close_contact: bool
     monitoring_until: date | None
     pep_possible: bool
+    pep_best_until: date | None
+    """Day 4: the first dose works best within days 0-4 (both countries)."""
     pep_latest: date | None
     pep_days_left: int | None
+    """Days left until `pep_latest`."""
     rules: tuple[str, ...]
 
 
@@ -67,35 +70,17 @@ def case_service(
     jurisdiction: str | None = None,
 ) -> CaseAssessment:
     """The case assessment for a Parameters or Bundle body, read like `$immds-forecast`."""
-    result = run_forecast(
+    _, facts, pack = prepare(
         body, default_jurisdiction, assessment_date=assessment_date, jurisdiction=jurisdiction
     )
-    return assess_case(result.facts, result.pack)
+    return assess_case(facts, pack)
 
 
 def assess_case(facts: Facts, pack: RulePack) -> CaseAssessment:
     today = facts.assessment_date
     values = base_context(facts)
-    confirmed = _current(facts, ("confirmed", "pcr-positive"))
-    suspected = _current(facts, ("suspected",))
-    onset = _onset(facts, suspected)
-    values.update(
-        case_confirmed=bool(confirmed),
-        case_suspected_record=bool(suspected),
-        case_ruled_out=not confirmed
-        and any(r.kind == "pcr-negative" and r.day and r.day >= onset for r in facts.mpox),
-        epi_link_days_before_onset=_days_before(
-            onset, ((e.first_day, e.last_day) for e in facts.exposures)
-        ),
-        travel_days_before_onset=_days_before(onset, _spans(facts.spans.get("travel_mpox_area"))),
-        partners_days_before_onset=_days_before(
-            onset,
-            _spans(
-                [*facts.spans.get("multiple_anonymous_partners", ()),
-                 *(s for s in facts.spans.get("male_partners", ()) if s.count >= 2)]
-            ),
-        ),
-    )  # fmt: skip
+    confirmed = episode.current(facts, ("confirmed", "pcr-positive"))
+    suspected = episode.current(facts, ("suspected",))
     classified = fire(pack.stage("case", today), values)
     kinds = [f.rule.rule.effect.classification for f in classified]
     classification = "confirmed" if "confirmed" in kinds else "suspected" if kinds else None
@@ -121,32 +106,6 @@ def assess_case(facts: Facts, pack: RulePack) -> CaseAssessment:
         contacts=contacts,
         rules=tuple(dict.fromkeys(rules)),
     )
-
-
-def _current(facts: Facts, kinds: tuple[str, ...]) -> list[MpoxRecord]:
-    """Records of the present episode: dated within the last 28 days, or undated and open."""
-    recent = facts.assessment_date - timedelta(SYMPTOM_DAYS)
-    return [
-        r
-        for r in facts.mpox
-        if r.kind in kinds and r.current and (r.day is None or r.day >= recent)
-    ]
-
-
-def _onset(facts: Facts, suspected: Sequence[MpoxRecord]) -> date:
-    days = [s.onset for s in facts.symptoms if s.onset is not None]
-    days += [r.day for r in suspected if r.day is not None]
-    return min(days, default=facts.assessment_date)
-
-
-def _spans(spans: Iterable[Span] | None) -> list[tuple[date, date]]:
-    return [(s.start, s.end) for s in spans or ()]
-
-
-def _days_before(onset: date, periods: Iterable[tuple[date, date]]) -> int | None:
-    """Days from the nearest period (ending on or before onset) to onset; 0 if it overlaps."""
-    gaps = [max(0, (onset - last).days) for first, last in periods if first <= onset]
-    return min(gaps, default=None)
 
 
 def _since(records: Sequence[MpoxRecord]) -> datetime | date | None:
@@ -191,6 +150,7 @@ def _contact(pack: RulePack, values: dict[str, Any], exposure: Exposure, today: 
         close_contact=any(f.rule.rule.effect.close_contact for f in typed),
         monitoring_until=exposure.last_day + timedelta(monitoring) if monitoring else None,
         pep_possible=option.offered,
+        pep_best_until=exposure.last_day + timedelta(BEST_EFFECT_DAYS) if option.offered else None,
         pep_latest=latest,
         pep_days_left=(latest - today).days if latest else None,
         rules=(*_ids(typed), *_ids(window), *_definitions(pack, [*typed, *window])),

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from adapter.rules.conditions import TODAY
+from adapter.rules.episode import case_values
 from adapter.rules.facts import Exposure, Facts
 from adapter.rules.readers import SYMPTOM_DAYS
 
@@ -38,6 +39,7 @@ NAMES: dict[str, str] = {
     **dict.fromkeys(_CONDITIONS, "bool"),
     **{f"last_{name}": "date" for name in _DIAGNOSES},
     "male_partners": "spans",
+    "multiple_anonymous_partners": "spans",
     "allergy_component": "bool",
     "fever_today": "bool",
     "symptomatic": "bool",
@@ -50,6 +52,7 @@ NAMES: dict[str, str] = {
     "next_dose": "int",
     "dose1_pathway": "str",
     "dose1_pathway_recorded": "bool",
+    "dose1_country": "str",
     "exposed_since_dose1": "bool",
     # one exposure (engine, per exposure)
     "days_since_exposure": "int",
@@ -97,12 +100,14 @@ def base_context(facts: Facts) -> dict[str, Any]:
         "birth_year": facts.birth_date.year,
         "gender": facts.gender,
         "male_partners": facts.spans.get("male_partners", ()),
+        "multiple_anonymous_partners": facts.spans.get("multiple_anonymous_partners", ()),
         "allergy_component": bool(facts.allergies),
         "fever_today": facts.fever_today,
         "symptomatic": is_symptomatic(facts),
         "mpox_confirmed": mpox_since(facts) is not None,
         "exposed": bool(facts.exposures),
         **_NO_EXPOSURE,
+        **case_values(facts),
     }
     for name in _FLAGS:
         values[name] = facts.flags.get(name)

@@ -26,7 +26,7 @@ class Fired:
 class DoseEvaluation:
     dose: Dose
     status: str  # valid / notvalid (HL7 immunization-evaluation-dose-status)
-    dose_number: int | None  # its place in the series, when it counts
+    dose_number: int  # the place in the series it counts for, or was given for
     fired: tuple[Fired, ...]
 
     @property
@@ -105,7 +105,8 @@ def evaluate(
         fired = tuple(fire(rules, dose_values))
         effects = [f.rule.rule.effect for f in fired]
         if any(e.dose_status == "notvalid" for e in effects):
-            evaluations.append(DoseEvaluation(dose, "notvalid", None, fired))
+            # Not counted, but numbered by the place in the series it was given for.
+            evaluations.append(DoseEvaluation(dose, "notvalid", valid + 1, fired))
             if any(e.resets_interval for e in effects):
                 anchor = dose.date
                 anchor_fired = tuple(f for f in fired if f.rule.rule.effect.resets_interval)

@@ -1,14 +1,18 @@
 """The decision: one pass over a rule pack's stages, in a fixed order.
 
-    1. history      evaluate each dose given; a confirmed mpox      -> immune
-    2. completion   enough valid doses for the series               -> complete
-    3. eligibility  the pathway (post-exposure before pre-exposure) -> or not-recommended
-    4. series       how many doses the chosen pathway needs
-    5. safety       a permanent contraindication                    -> contraindicated
-    6. precaution   a temporary reason                              -> deferred
-                    the guideline asks for a physician's assessment  -> assessment-required
-    7. administration  route, volume, care setting
-    8. dates        earliest, due (overdue once past it) and latest
+    1. evaluation   each dose given: valid or not (and the series it belongs to)
+    2. history      a confirmed mpox                                 -> immune
+    3. completion   enough valid doses for the series                -> complete
+    4. screening    symptoms of possible mpox                        -> assessment-required
+    5. eligibility  the pathway (post-exposure before pre-exposure)  -> or not-recommended
+    6. series       how many doses the chosen pathway needs
+    7. safety       a permanent contraindication                     -> contraindicated
+    8. precaution   a temporary reason                               -> deferred
+                    the guideline asks for a physician's assessment   -> assessment-required
+                    otherwise                                        -> due
+    9. administration  route, volume, care setting
+   10. dates        earliest, due and latest (never "overdue": no guideline sets a date after
+                    which a dose is late)
 
 Each field of the `Decision` carries the ids of the rules that set it, and `rules` lists
 every rule reported, with the project definitions those rules rely on.
@@ -105,6 +109,7 @@ def decide(facts: Facts, pack: RulePack) -> Decision:
         doses_given=len(facts.doses),
         dose1_pathway=pathway1,
         dose1_pathway_recorded=recorded,
+        dose1_country=facts.doses[0].country if facts.doses else None,
         exposed_since_dose1=first is not None and any(e.last_day > first for e in facts.exposures),
         mpox_after_dose1=first is not None and mpox_day is not None and mpox_day > first,
     )
@@ -121,17 +126,22 @@ def decide(facts: Facts, pack: RulePack) -> Decision:
         days_since_anchor=(today - history.anchor).days if history.anchor else None,
     )
     outcome = _Outcome(facts, pack, history)
-    immune = fire(pack.stage("history", today), values)
+    history_fired = fire(pack.stage("history", today), values)
+    immune = [f for f in history_fired if f.rule.rule.effect.status == "immune"]
     if immune:
-        return outcome.final("immune", immune)
+        return outcome.final("immune", immune, history_fired)
     done = fire(pack.stage("completion", today), values) if plan else []
     if plan and done:
         return outcome.final("complete", [*done, *plan.fired], series_doses=plan)
+    # Possible mpox now: whether vaccine is needed at all waits for a physician's assessment.
+    screened = fire(pack.stage("screening", today), values)
+    if screened:
+        return outcome.final("assessment-required", screened)
     choice = choose(pack.stage("eligibility", today), values, facts)
     option = choice.chosen
     if option is None:
         return outcome.final(
-            "not-recommended", choice.declined, fire(pack.stage("fallback", today), values)
+            "not-recommended", [*choice.declined, *fire(pack.stage("fallback", today), values)]
         )
     plan = plan or series(pack.stage("series", today), option.values)
     ctx = {
@@ -182,14 +192,15 @@ class _Outcome:
         assessing = [f for f in precaution if f.rule.rule.effect.status == "assessment-required"]
         if option.status == "assessment-required":
             assessing = [*option.setters["status"], *assessing]
-        earliest, earliest_by = self._earliest(plan, option)
+        earliest, due, timed_by = self._dates(plan, option)
         if deferring:
             status = Reasoned("deferred", _ids(deferring))
         elif assessing:
             status = Reasoned("assessment-required", _ids(assessing))
         else:
-            overdue = earliest is not None and today > earliest
-            status = Reasoned("overdue" if overdue else "due", _ids(option.setters["status"]))
+            # Never "overdue": no guideline sets a date after which a dose is late (there is
+            # no maximum interval, PROJ-NO-SERIES-RESTART), so a late dose is still "due".
+            status = Reasoned("due", _ids(option.setters["status"]))
         reported = [*option.fired, *declined, *(plan.fired if plan else ()), *precaution, *admin]
         return self._decision(
             status=status,
@@ -199,19 +210,24 @@ class _Outcome:
             dose_number=self.history.valid + 1,
             admin=admin,
             dates=(
-                Reasoned(earliest, _ids(earliest_by)),
-                Reasoned(earliest, _ids(earliest_by)),
+                Reasoned(earliest, _ids(timed_by)),
+                Reasoned(due, _ids(timed_by)),
                 Reasoned(option.latest, _ids(option.setters["latest"])),
             ),
-            warnings=_ids(f for f in precaution if f.rule.rule.effect.warn),
         )
 
-    def _earliest(self, plan: Series | None, option: Option) -> tuple[date, list[Fired]]:
-        anchor = self.history.anchor
-        if anchor is None or plan is None or not plan.min_interval_days:
-            return self.today, list(option.setters["status"])
-        by = [f for f in plan.fired if f.rule.rule.effect.min_interval_days]
-        return anchor + timedelta(plan.min_interval_days), [*by, *self.history.anchor_fired]
+    def _dates(self, plan: Series | None, option: Option) -> tuple[date, date, list[Fired]]:
+        """Earliest and due date of the next dose, and the rules that set them."""
+        anchor, today = self.history.anchor, self.today
+        if anchor is not None and plan is not None and plan.min_interval_days:
+            by = [f for f in plan.fired if f.rule.rule.effect.min_interval_days]
+            day = anchor + timedelta(plan.min_interval_days)
+            return day, day, [*by, *self.history.anchor_fired]
+        if option.exposure is not None and option.latest is not None:
+            # A post-exposure window opens on day 0; the dose is due now, as early as possible.
+            by = [*option.setters["status"], *option.setters["latest"]]
+            return option.exposure.last_day, today, by
+        return today, today, list(option.setters["status"])
 
     def _decision(
         self,
@@ -223,7 +239,6 @@ class _Outcome:
         dose_number: int | None = None,
         admin: Sequence[Fired] = (),
         dates: tuple[Reasoned[date | None], ...] = (_NOTHING, _NOTHING, _NOTHING),
-        warnings: tuple[str, ...] = (),
     ) -> Decision:
         reported += [f for e in self.history.evaluations for f in e.fired]
         reported += self._definitions(reported)
@@ -248,7 +263,7 @@ class _Outcome:
             earliest=dates[0],
             due=dates[1],
             latest=dates[2],
-            warnings=warnings,
+            warnings=_ids(f for f in reported if f.rule.rule.effect.warn),
             # The exposure the decision rests on, else the latest one (it may explain a "no").
             exposure=(option.exposure if option else None)
             or (self.facts.exposures[-1] if self.facts.exposures else None),

@@ -32,7 +32,7 @@ def read_exposure(
         return None
     contact = risk = None
     for component in obs.get("component") or ():
-        if not isinstance(component, Mapping):
+        if not isinstance(component, dict):
             continue
         pairs = set(codes(component.get("code")))
         value = component.get("valueCodeableConcept")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from adapter.errors import InputError
 from adapter.rules.fhirdata import parse_date, whole_years
 from adapter.rules.inputs import Inputs, read_inputs
 
@@ -25,6 +26,7 @@ class Dose:
     reference: str | None
     pathway: str | None  # from Immunization.reasonCode; None when not recorded
     priority_group: str | None
+    country: str | None = None  # where it was given, when the record says (abroad)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,24 +99,23 @@ class Facts:
 
 
 def facts_from(parameters_or_resources: Any, assessment_date: date | None = None) -> Facts:
-    """Facts from a Parameters or Bundle body (or already unpacked `Inputs`).
+    """Facts from a Parameters or Bundle body, a list of resources, or unpacked `Inputs`.
 
     `assessment_date` overrides the body's assessmentDate; one of them must be given.
     """
-    from adapter.errors import InputError
+    # readers builds the dataclasses above, so it can only be imported once they exist.
     from adapter.rules.readers import Collector
 
-    inputs = (
-        parameters_or_resources
-        if isinstance(parameters_or_resources, Inputs)
-        else read_inputs(parameters_or_resources)
-    )
+    body = parameters_or_resources
+    if isinstance(body, list):  # the patient's resources, as a plain list
+        body = {"resourceType": "Bundle", "entry": [{"resource": r} for r in body]}
+    inputs = body if isinstance(body, Inputs) else read_inputs(body)
     today = assessment_date or inputs.assessment_date
     if today is None:
         raise InputError("assessmentDate is required", "Parameters.parameter")
     patient = inputs.patient.resource
     born = parse_date(patient.get("birthDate"), latest=True)
-    if born is None:  # read_inputs checked it; a direct caller may not have
+    if born is None:  # read_inputs checked it, but `Inputs` may come from elsewhere
         raise InputError("Patient.birthDate is required", f"{inputs.patient.location}.birthDate")
     collector = Collector(today, inputs.patient)
     for entry in inputs.entries:

@@ -52,6 +52,20 @@ def run_forecast(
     assessment_date: date | None = None,
     jurisdiction: str | None = None,
 ) -> Forecast:
+    inputs, facts, pack = prepare(
+        body, default_jurisdiction, assessment_date=assessment_date, jurisdiction=jurisdiction
+    )
+    return Forecast(inputs, facts, pack, decide(facts, pack))
+
+
+def prepare(
+    body: Any,
+    default_jurisdiction: str,
+    *,
+    assessment_date: date | None = None,
+    jurisdiction: str | None = None,
+) -> tuple[Inputs, Facts, RulePack]:
+    """The inputs, the facts and the rule pack a request asks for (see `immds_forecast`)."""
     inputs = read_inputs(body)
     day = assessment_date or inputs.assessment_date
     if day is None:
@@ -62,9 +76,7 @@ def run_forecast(
         if jurisdiction
         else inputs.jurisdiction or check_jurisdiction(default_jurisdiction)
     )
-    pack = load_pack(chosen)
-    facts = facts_from(inputs, day)
-    return Forecast(inputs, facts, pack, decide(facts, pack))
+    return inputs, facts_from(inputs, day), load_pack(chosen)
 
 
 def _patient_reference(inputs: Inputs) -> dict[str, Any]:

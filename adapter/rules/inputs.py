@@ -44,7 +44,7 @@ class Inputs:
 
 def read_inputs(body: Any) -> Inputs:
     """The patient, the other resources and the optional parameters of a request body."""
-    if not isinstance(body, Mapping):
+    if not isinstance(body, dict):
         raise InputError("the input must be a FHIR Parameters or Bundle resource (a JSON object)")
     kind = body.get("resourceType")
     if kind == "Parameters":
@@ -66,7 +66,7 @@ def _from_parameters(body: Mapping[str, Any]) -> Inputs:
     assessment: date | None = None
     jurisdiction: str | None = None
     for index, parameter in enumerate(parameters):
-        if not isinstance(parameter, Mapping):
+        if not isinstance(parameter, dict):
             continue
         where = f"Parameters.parameter[{index}]"
         name = parameter.get("name")
@@ -79,10 +79,10 @@ def _from_parameters(body: Mapping[str, Any]) -> Inputs:
                 parameter.get("valueCode", parameter.get("valueString")), f"{where}.valueCode"
             )
         elif name == "patient":
-            if not isinstance(resource, Mapping) or resource.get("resourceType") != "Patient":
+            if not isinstance(resource, dict) or resource.get("resourceType") != "Patient":
                 raise InputError("the patient parameter must hold a Patient", f"{where}.resource")
             patient = Entry(resource, f"{where}.resource")
-        elif isinstance(resource, Mapping) and resource.get("resourceType") in CLINICAL_TYPES:
+        elif isinstance(resource, dict) and resource.get("resourceType") in CLINICAL_TYPES:
             entries.append(Entry(resource, f"{where}.resource"))
     if patient is None:
         raise InputError("a patient parameter (Patient) is required", "Parameters.parameter")
@@ -97,8 +97,8 @@ def _from_bundle(body: Mapping[str, Any]) -> Inputs:
     patients: list[Entry] = []
     entries: list[Entry] = []
     for index, raw in enumerate(raw_entries):
-        resource = raw.get("resource") if isinstance(raw, Mapping) else None
-        if not isinstance(resource, Mapping):
+        resource = raw.get("resource") if isinstance(raw, dict) else None
+        if not isinstance(resource, dict):
             continue
         full_url = raw.get("fullUrl") if isinstance(raw.get("fullUrl"), str) else None
         entry = Entry(resource, f"Bundle.entry[{index}].resource", full_url)

@@ -29,11 +29,7 @@ _DATE_DISPLAY = {
 }
 VACCINE = {
     "coding": [
-        {
-            "system": CVX,
-            "code": "206",
-            "display": "Mpox and smallpox vaccine, live, non-replicating",
-        },
+        {"system": CVX, "code": "206"},
         {"system": ATC, "code": "J07BX01"},
     ]
 }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
 from datetime import date, timedelta
 
 from adapter.rules import codes as vocab
@@ -13,8 +12,10 @@ from adapter.rules.fhirdata import (
     Resource,
     abatement_date,
     codes,
+    contained_country,
     effective_span,
     first_code,
+    lookup,
     onset_date,
     parse_date,
     parse_datetime,
@@ -92,18 +93,17 @@ class Collector:
         if obs.get("status") in NOT_COUNTED:
             return
         first, last = effective_span(obs)
-        code = obs.get("code")
-        flag = first_code(code, vocab.FLAGS)
+        pairs = set(codes(obs.get("code")))
+        flag = lookup(pairs, vocab.FLAGS)
         if flag is not None:
             self._risk_flag(flag, obs, first, last, ref)
             return
-        span = first_code(code, vocab.SPANS)
+        span = lookup(pairs, vocab.SPANS)
         if span is not None:
             self._span(span, obs, first, last, ref)
             return
         if first is not None and first > self.today:
             return
-        pairs = set(codes(code))
         if vocab.MPOX_EXPOSURE in pairs:
             self._exposures.append((obs, ref))
         elif pairs & vocab.MPOX_PCR:
@@ -116,7 +116,7 @@ class Collector:
                 self._pregnancy.append((last, pregnant))
                 self._note("pregnant", ref)
         else:
-            symptom = first_code(code, vocab.SYMPTOMS)
+            symptom = lookup(pairs, vocab.SYMPTOMS)
             recent = last is None or (self.today - last).days <= SYMPTOM_DAYS
             if symptom is not None and obs.get("valueBoolean") is not False and recent:
                 self._symptoms.append(Symptom(symptom, first, ref))
@@ -159,7 +159,7 @@ class Collector:
         result = first_code(obs.get("valueCodeableConcept"), vocab.PCR_RESULT)
         if result is None:
             for component in obs.get("component") or ():
-                if isinstance(component, Mapping):
+                if isinstance(component, dict):
                     result = first_code(component.get("valueCodeableConcept"), vocab.PCR_RESULT)
                     if result is not None:
                         break
@@ -172,7 +172,7 @@ class Collector:
 
     def _temperature(self, obs: Resource, day: date | None, ref: str | None) -> None:
         quantity = obs.get("valueQuantity")
-        if day != self.today or not isinstance(quantity, Mapping):
+        if day != self.today or not isinstance(quantity, dict):
             return
         value, unit = quantity.get("value"), quantity.get("code") or quantity.get("unit")
         if not isinstance(value, int | float):
@@ -192,14 +192,14 @@ class Collector:
         ended = abatement_date(condition)
         clinical = status_code(condition.get("clinicalStatus"), "condition-clinical")
         current = clinical not in NOT_CURRENT and (ended is None or ended > self.today)
-        code = condition.get("code")
-        if first_code(code, vocab.MPOX) is not None:
+        pairs = set(codes(condition.get("code")))
+        if lookup(pairs, vocab.MPOX) is not None:
             kind = "suspected" if verification in SUSPECTED else "confirmed"
             at = parse_datetime(condition.get("recordedDate"))
             self._mpox.append(MpoxRecord(kind, began, at, current, ref))
             self._note("mpox", ref)
             return
-        symptom = first_code(code, vocab.SYMPTOMS)
+        symptom = lookup(pairs, vocab.SYMPTOMS)
         if symptom is not None:
             if began is not None:
                 self._diagnosed[symptom] = max(self._diagnosed.get(symptom, began), began)
@@ -207,7 +207,7 @@ class Collector:
                 self._symptoms.append(Symptom(symptom, began, ref))
                 self._note("symptomatic", ref)
             return
-        name = first_code(code, vocab.CONDITIONS)
+        name = lookup(pairs, vocab.CONDITIONS)
         if name is None:
             return
         if began is not None:
@@ -236,9 +236,10 @@ class Collector:
             pathway = pathway or first_code(reason, vocab.INDICATIONS)
         group = None
         for extension in immunization.get("extension") or ():
-            if isinstance(extension, Mapping) and extension.get("url") == vocab.PRIORITY_GROUP_URL:
+            if isinstance(extension, dict) and extension.get("url") == vocab.PRIORITY_GROUP_URL:
                 group = extension.get("valueCode")
-        self._doses.append(Dose(given, ref, pathway, group if isinstance(group, str) else None))
+        group = group if isinstance(group, str) else None
+        self._doses.append(Dose(given, ref, pathway, group, contained_country(immunization)))
 
     def _allergy(self, allergy: Resource, ref: str | None) -> None:
         verification = status_code(
@@ -255,7 +256,7 @@ class Collector:
         if statement.get("status") != "active":
             return
         period = statement.get("effectivePeriod")
-        ended = parse_date(period.get("end"), latest=True) if isinstance(period, Mapping) else None
+        ended = parse_date(period.get("end"), latest=True) if isinstance(period, dict) else None
         if ended is not None and ended < self.today:
             return
         if vocab.HIV_PREP_MEDICATION in set(codes(statement.get("medicationCodeableConcept"))):

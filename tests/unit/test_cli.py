@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -7,17 +8,19 @@ import pytest
 from adapter.cli.main import main
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["forecast", "p.json"],
-    ],
-)
-def test_commands_of_later_issues_say_not_yet_available(
-    argv: list[str], capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(argv) == 2
-    assert "not yet available" in capsys.readouterr().err
+def test_forecast_runs_the_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    request = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "assessmentDate", "valueDate": "2024-03-01"},
+            {"name": "patient", "resource": {"resourceType": "Patient", "birthDate": "1990-01-01"}},
+        ],
+    }
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(request))
+    assert main(["forecast", str(path), "--jurisdiction", "NO"]) == 0
+    output = json.loads(capsys.readouterr().out)
+    assert output["parameter"][0]["resource"]["resourceType"] == "ImmunizationRecommendation"
 
 
 def test_unknown_command_is_a_usage_error() -> None:

@@ -7,156 +7,23 @@ broken pack never answers a single request.
 
 from __future__ import annotations
 
-import string
+from bisect import bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from adapter.errors import ConfigurationError
 from adapter.rules.conditions import Compiled, ConditionError, compile_condition
 from adapter.rules.context import NAMES
+from adapter.rules.packs.schema import PackFile, Rule, check_rule, placeholders
 
 PACK_DIR = Path(__file__).parent
-
-Stage = Literal[
-    "definition",
-    "history",
-    "series",
-    "completion",
-    "evaluation",
-    "eligibility",
-    "fallback",
-    "safety",
-    "precaution",
-    "administration",
-    "case",
-    "duty",
-    "contact",
-]
-Status = Literal[
-    "due",
-    "overdue",
-    "immune",
-    "contraindicated",
-    "complete",
-    "not-recommended",
-    "deferred",
-    "assessment-required",
-]
-Pathway = Literal["pre-exposure", "post-exposure"]
-CareSetting = Literal["specialist", "municipal", "infectious-disease-department"]
-Deadline = Literal["immediately", "same-day", "within-24-hours", "as-soon-as-possible"]
-
-# Which effect fields a rule of each stage may set, and the statuses it may give.
-_STAGE_FIELDS: dict[str, set[str]] = {
-    "definition": set(),
-    "history": {"status"},
-    "series": {"series_doses", "min_interval_days"},
-    "completion": {"status"},
-    "evaluation": {"dose_status", "resets_interval"},
-    "eligibility": {"pathway", "status", "block", "priority_group", "care_setting", "latest_days"},
-    "fallback": {"status"},
-    "safety": {"status"},
-    "precaution": {"status", "warn"},
-    "administration": {"route", "volume", "care_setting"},
-    "case": {"classification", "criterion"},
-    "duty": {"duty"},
-    "contact": {"close_contact", "monitoring_days"},
-}
-_STAGE_STATUSES: dict[str, set[str]] = {
-    "history": {"immune"},
-    "completion": {"complete"},
-    "eligibility": {"due", "assessment-required"},
-    "fallback": {"not-recommended"},
-    "safety": {"contraindicated"},
-    "precaution": {"deferred", "assessment-required"},
-}
-PLACEHOLDERS = frozenset(
-    {
-        "age",
-        "priority_group",
-        "earliest",
-        "due",
-        "latest",
-        "exposure_day",
-        "days_since_exposure",
-        "series_doses",
-        "dose_number",
-        "route",
-        "volume",
-        "care_setting",
-        "guidance",
-    }
-)
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Source(_Model):
-    document: str
-    section: str
-
-
-class Duty(_Model):
-    action: str
-    recipient: str
-    deadline: Deadline
-
-
-class Effect(_Model):
-    status: Status | None = None
-    pathway: Pathway | None = None
-    block: bool = False
-    priority_group: Literal[1, 2, 3] | None = None
-    care_setting: CareSetting | None = None
-    latest_days: int | None = Field(default=None, ge=0)
-    series_doses: Literal[1, 2] | None = None
-    min_interval_days: int | None = Field(default=None, ge=1)
-    route: Literal["intradermal", "subcutaneous"] | None = None
-    volume: float | None = Field(default=None, gt=0)
-    dose_status: Literal["valid", "notvalid"] | None = None
-    resets_interval: bool = False
-    warn: bool = False
-    classification: Literal["confirmed", "suspected"] | None = None
-    criterion: str | None = None
-    duty: Duty | None = None
-    close_contact: bool = False
-    monitoring_days: int | None = Field(default=None, ge=0)
-
-
-class Rule(_Model):
-    id: str = Field(pattern=r"^(NO|DK|PROJ)(-[A-Z0-9]+)+$")
-    title: str
-    stage: Stage
-    source: Source
-    effective_from: date | None
-    effective_to: date | None
-    condition: dict[str, Any]
-    effect: Effect
-    uses: tuple[str, ...] = ()
-    rationale: str | None = None
-    text: dict[str, str]
-
-
-class PackFile(_Model):
-    jurisdiction: Literal["NO", "DK"]
-    version: str
-    authority: str
-    language: Literal["nb", "da"]
-    documents: dict[str, str]
-    statuses: dict[Status, dict[str, str]]
-    terms: dict[str, dict[str, str]]
-    shared: dict[str, Any] = {}
-    """Sub-conditions that rules repeat, written once with a YAML anchor (&name, *name)."""
-    rules: tuple[Rule, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +51,9 @@ class RulePack:
     by_stage: Mapping[str, tuple[PackRule, ...]]
     definitions: Mapping[str, PackRule]
     titles: Mapping[str, str]
+    boundaries: tuple[date, ...]
+    """The days on which some rule starts or stops applying, sorted."""
+    _in_force: dict[tuple[str, int], tuple[PackRule, ...]] = field(default_factory=dict)
 
     @property
     def jurisdiction(self) -> str:
@@ -201,7 +71,13 @@ class RulePack:
 
     def stage(self, name: str, day: date) -> tuple[PackRule, ...]:
         """The rules of a stage in force on `day`, in pack order."""
-        return tuple(r for r in self.by_stage.get(name, ()) if r.applies_on(day))
+        # Between two boundaries the same rules apply: one cached answer per period.
+        key = (name, bisect_right(self.boundaries, day))
+        found = self._in_force.get(key)
+        if found is None:
+            found = tuple(r for r in self.by_stage.get(name, ()) if r.applies_on(day))
+            self._in_force[key] = found
+        return found
 
 
 @cache
@@ -227,9 +103,9 @@ def build_pack(raw: Any, name: str) -> RulePack:
     compiled = _compile(data, problems)
     for status, texts in data.statuses.items():
         for language, template in texts.items():
-            problems.extend(_placeholders(template, f"statuses.{status}.{language}"))
+            problems.extend(placeholders(template, f"statuses.{status}.{language}"))
     for index, rule in enumerate(data.rules):
-        problems.extend(f"rules[{index}] ({rule.id}): {p}" for p in _check(data, rule))
+        problems.extend(f"rules[{index}] ({rule.id}): {p}" for p in check_rule(data, rule))
     if problems:
         raise ConfigurationError(f"rule pack {name}: " + "; ".join(problems))
     by_stage: dict[str, list[PackRule]] = {}
@@ -241,7 +117,16 @@ def build_pack(raw: Any, name: str) -> RulePack:
         by_stage={stage: tuple(rules) for stage, rules in by_stage.items()},
         definitions={r.id: r for r in compiled if r.rule.stage == "definition"},
         titles={r.id: r.rule.title for r in compiled},
+        boundaries=tuple(sorted({d for r in data.rules for d in _changes(r)})),
     )
+
+
+def _changes(rule: Rule) -> list[date]:
+    """The first day a rule applies, and the first day it no longer does."""
+    days = [rule.effective_from] if rule.effective_from else []
+    if rule.effective_to:
+        days.append(rule.effective_to + timedelta(1))
+    return days
 
 
 def _compile(data: PackFile, problems: list[str]) -> list[PackRule]:
@@ -271,43 +156,3 @@ def _compile(data: PackFile, problems: list[str]) -> list[PackRule]:
         uses = frozenset(rule.uses) | condition.rules
         compiled.append(PackRule(rule, condition, uses))
     return compiled
-
-
-def _check(data: PackFile, rule: Rule) -> list[str]:
-    problems: list[str] = []
-    prefix = rule.id.split("-", 1)[0]
-    if prefix not in ("PROJ", data.jurisdiction):
-        problems.append(f"a {data.jurisdiction} pack holds {data.jurisdiction}- and PROJ- rules")
-    if prefix == "PROJ" and not rule.rationale:
-        problems.append("a project rule needs a rationale")
-    if rule.source.document not in data.documents:
-        problems.append(f"source.document {rule.source.document!r} is not in documents")
-    if rule.effective_from and rule.effective_to and rule.effective_from > rule.effective_to:
-        problems.append("effective_from is after effective_to")
-    set_fields = rule.effect.model_dump(exclude_defaults=True)
-    wrong = set(set_fields) - _STAGE_FIELDS[rule.stage]
-    if wrong:
-        problems.append(f"a {rule.stage} rule cannot set {', '.join(sorted(wrong))}")
-    if rule.effect.status and rule.effect.status not in _STAGE_STATUSES.get(rule.stage, set()):
-        problems.append(f"a {rule.stage} rule cannot give status {rule.effect.status}")
-    if rule.stage == "eligibility" and rule.effect.pathway is None:
-        problems.append("an eligibility rule names its pathway")
-    for used in rule.uses:
-        if not any(r.id == used and r.stage == "definition" for r in data.rules):
-            problems.append(f"uses {used!r}, which is not a definition rule of this pack")
-    for language in ("en", data.language):
-        template = rule.text.get(language)
-        if template is None:
-            problems.append(f"text has no {language!r} explanation")
-        else:
-            problems.extend(_placeholders(template, f"text.{language}"))
-    return problems
-
-
-def _placeholders(template: str, where: str) -> list[str]:
-    try:
-        fields = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
-    except ValueError as exc:
-        return [f"{where}: {exc}"]
-    unknown = fields - PLACEHOLDERS
-    return [f"{where}: unknown placeholder {{{f}}}" for f in sorted(unknown)]

@@ -74,16 +74,21 @@ async def gather(
             pending[key] = partial.next_url
     if pending:
         client = _client_for(request, settings, transport, missing=sorted(pending))
+        tasks = [
+            asyncio.create_task(
+                _fetch(client, key, url, request.patient_id, settings.max_fhir_pages)
+            )
+            for key, url in pending.items()
+        ]
         try:
             async with client, asyncio.timeout(settings.fhir_timeout_seconds):
-                results = await asyncio.gather(
-                    *(
-                        _fetch(client, key, url, request.patient_id, settings.max_fhir_pages)
-                        for key, url in pending.items()
-                    )
-                )
+                results = await asyncio.gather(*tasks)
         except TimeoutError as exc:
             raise PrefetchUnavailable("the FHIR server did not answer in time") from exc
+        finally:
+            # One failure decides the answer: the other queries need not go on.
+            for task in tasks:
+                task.cancel()
         for key, resources in zip(pending, results, strict=True):
             found[key] = found.get(key, []) + resources
     patients = found.pop("patient", [])

@@ -283,11 +283,12 @@ async def closed_loop(
 ) -> tuple[list[float], int, float]:
     latencies: list[float] = []
     failures = 0
+    # Clients are set up before the clock starts (an httpx client costs milliseconds to make).
+    connections = [connect(base, payload) for _ in range(clients)]
     stop_at = time.perf_counter() + seconds
 
-    async def client() -> None:
+    async def client(connection: Connection | HttpxConnection) -> None:
         nonlocal failures
-        connection = connect(base, payload)
         while time.perf_counter() < stop_at and (token := tokens.next()) is not None:
             started = time.perf_counter()
             status = await connection.post(token)
@@ -296,7 +297,7 @@ async def closed_loop(
         await connection.close()
 
     started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
+    await asyncio.gather(*(client(c) for c in connections))
     return latencies, failures, len(latencies) / (time.perf_counter() - started)
 
 
@@ -314,11 +315,12 @@ async def open_loop(
     latencies: list[float] = []
     failures = 0
     interval = clients / rate
+    connections = [connect(base, payload) for _ in range(clients)]
     begin = time.perf_counter() + 0.5
 
     async def client(index: int) -> None:
         nonlocal failures
-        connection = connect(base, payload)
+        connection = connections[index]
         due = begin + index * interval / clients
         while due < begin + seconds and (token := tokens.next()) is not None:
             await asyncio.sleep(max(0.0, due - time.perf_counter()))

@@ -20,15 +20,12 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
-import psycopg
-import pytest
 
 from adapter.outbox.model import NewItem, State
 from adapter.outbox.store import Store, open_store
@@ -87,25 +84,6 @@ def test_enqueue_sqlite(benchmark: Any, tmp_path: Path) -> None:
         measure_enqueue(benchmark, store, "SQLite")
     finally:
         store.close()
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    from tests.conftest import POSTGRES_URL, skip_or_fail
-
-    try:
-        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
-    except psycopg.Error as exc:
-        skip_or_fail(f"PostgreSQL not reachable at {POSTGRES_URL}: {type(exc).__name__}")
-        raise
-    schema = f"outbox_bench_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        separator = "&" if "?" in POSTGRES_URL else "?"
-        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.close()
 
 
 def test_enqueue_postgresql(benchmark: Any, postgres_url: str) -> None:

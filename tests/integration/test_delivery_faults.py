@@ -18,14 +18,12 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 import orjson
@@ -37,7 +35,6 @@ from adapter.pipeline.convert import Converter, Counts, build_converter, run_fil
 from adapter.pipeline.enqueue import enqueue
 from adapter.settings import DestinationSettings, Settings
 from bench.generate import generate
-from tests.conftest import POSTGRES_URL, skip_or_fail
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -512,26 +509,6 @@ def test_destination_down_then_back(
         wait_drained(store_url, workers)
         workers.stop_all()
     assert_delivered_exactly_once(sekmet_base_url, backlog)
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A schema of its own in the test PostgreSQL, dropped afterwards."""
-    import psycopg
-
-    schema = f"mpox_faults_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        skip_or_fail(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}")
-        raise
-    try:
-        admin.execute(f'CREATE SCHEMA "{schema}"')
-        joiner = "&" if "?" in POSTGRES_URL else "?"
-        yield f"{POSTGRES_URL}{joiner}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.close()
 
 
 def test_three_workers_on_postgresql(

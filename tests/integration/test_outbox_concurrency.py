@@ -11,9 +11,7 @@ import random
 import signal
 import sqlite3
 import time
-import uuid
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from multiprocessing.queues import Queue
@@ -22,12 +20,10 @@ from pathlib import Path
 from queue import Empty
 from typing import Any
 
-import psycopg
 import pytest
 
 from adapter.outbox.model import NewItem, State
 from adapter.outbox.store import open_store
-from tests.conftest import POSTGRES_URL, skip_or_fail
 
 ITEMS = 2000
 WORKERS = 3
@@ -135,23 +131,6 @@ def _run_workers(url: str) -> None:
 @pytest.mark.slow
 def test_sqlite_workers_deliver_each_item_once(tmp_path: Path) -> None:
     _run_workers(f"sqlite:///{tmp_path / 'outbox.db'}")
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    try:
-        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
-    except psycopg.Error as exc:
-        skip_or_fail(f"PostgreSQL not reachable at {POSTGRES_URL}: {type(exc).__name__}")
-        raise
-    schema = f"outbox_test_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        separator = "&" if "?" in POSTGRES_URL else "?"
-        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.close()
 
 
 @pytest.mark.integration

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +20,6 @@ from adapter.errors import ConfigurationError
 from adapter.outbox.memory import MemoryStore
 from adapter.outbox.model import Item, NewItem, State
 from adapter.outbox.store import Store, open_store
-from tests.conftest import POSTGRES_URL, skip_or_fail
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 DEST = "fhir-no"
@@ -50,24 +48,6 @@ def new(
 
 def ids(items: list[Item]) -> list[str]:
     return [item.resource_id for item in items]
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A URL whose connections work in a fresh schema, dropped afterwards."""
-    try:
-        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
-    except psycopg.Error as exc:
-        skip_or_fail(f"PostgreSQL not reachable at {POSTGRES_URL}: {type(exc).__name__}")
-        raise
-    schema = f"outbox_test_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        separator = "&" if "?" in POSTGRES_URL else "?"
-        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.close()
 
 
 @pytest.fixture(

@@ -8,6 +8,7 @@ over worker processes in chunks; results come back in input order.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import OrderedDict, deque
@@ -27,6 +28,7 @@ from adapter.mapping.engine import CompiledMapping, FieldIssue, Mapped, load_map
 from adapter.settings import Settings
 from adapter.validation.engine import Validator
 from adapter.validation.issues import Issue
+from adapter.validation.memo import fingerprint
 
 CHUNK = 256
 VALID_CACHE = 20_000
@@ -116,7 +118,7 @@ class Converter:
     def _issues(self, resource: dict[str, Any]) -> list[Issue]:
         if resource["resourceType"] == "Provenance":  # one per record: never seen twice
             return self.validator.issues(resource)
-        encoded = orjson.dumps(resource)
+        encoded = fingerprint(orjson.dumps(resource))
         if encoded in self._valid:
             self._valid.move_to_end(encoded)
             return []
@@ -184,6 +186,10 @@ _worker: Converter | None = None
 def _init_worker(settings: Settings, mapping_name: str, recorded: datetime) -> None:
     global _worker  # noqa: PLW0603 - one converter per worker process, built once
     _worker = build_converter(settings, mapping_name, clock=lambda: recorded)
+    gc.freeze()
+
+
+_settled = False
 
 
 Packed = tuple[str, tuple[str, ...], list[tuple[int, tuple[Any, ...]] | ReadError]]
@@ -220,8 +226,15 @@ def _unpack(packed: Packed) -> list[Record | ReadError]:
 
 
 def _convert_chunk(packed: Packed) -> list[Mapped]:
+    global _settled  # noqa: PLW0603 - once per worker process
     assert _worker is not None
     results = list(_worker.convert_all(_unpack(packed)))
+    if not _settled:
+        # The definitions and the profiles compiled by the first chunk are a great many
+        # long-lived objects; left in the cyclic collector's view, every full collection
+        # (frequent here, as chunks come and go) walks them all again: a fifth of the time.
+        gc.freeze()
+        _settled = True
     for result in results:
         # Serialised here, in parallel, rather than pickled as dicts and serialised by the
         # one process that writes the output.
@@ -245,6 +258,7 @@ def _parallel(
 ) -> Iterator[Mapped]:
     assert converter.settings is not None
     recorded = converter.mapping.clock()
+    gc.freeze()  # the reading process's definitions too: see _convert_chunk
     context = multiprocessing.get_context("forkserver")
     initargs = (converter.settings, converter.mapping.name, recorded)
     with context.Pool(workers, _init_worker, initargs) as pool:

@@ -15,6 +15,7 @@ from adapter.validation import primitives
 from adapter.validation.fhirpath import EvalContext, element_node
 from adapter.validation.invariants import NativeCheck, checker
 from adapter.validation.issues import Issue, Severity, outcome, too_few, too_many
+from adapter.validation.memo import SubtreeMemo, uses_context
 from adapter.validation.profiles import ProfileRegistry
 from adapter.validation.references import ReferenceIndex, check_reference
 from adapter.validation.slicing import assign_slices
@@ -23,6 +24,7 @@ from adapter.validation.terminology import Terminology
 from adapter.validation.value_rules import check_value_rules
 
 MAX_DEPTH = 64
+MEMO_DEPTH = 32
 _EXTENSION_NAMES = frozenset({"extension", "modifierExtension"})
 
 
@@ -34,6 +36,7 @@ class Validator:
         self.terminology = terminology or Terminology(definitions)
         self.registry = ProfileRegistry(definitions)
         self._checks: dict[str, NativeCheck | None] = {}
+        self.memo = SubtreeMemo()
 
     def validate(self, resource: Any, profiles: Sequence[str] = ()) -> dict[str, Any]:
         """Validate a resource (a Bundle entry by entry) and answer an OperationOutcome."""
@@ -76,6 +79,8 @@ class _Run:
         self.terminology = validator.terminology
         self.issues: list[Issue] = []
         self.references = ReferenceIndex()
+        self.context_bound = False
+        """Set by any check that looked outside the element being walked; see memo.py."""
 
     def report(self, severity: Severity, code: str, expression: str, message: str) -> None:
         self.issues.append(Issue(severity, code, expression, message))
@@ -159,6 +164,7 @@ class _Run:
         """Check one occurrence of `node` (already known to be present) at `path`; `extra`
         is a primitive's ``_name`` sibling, which invariants see as part of the element."""
         if depth > MAX_DEPTH:
+            self.context_bound = True  # the limit counts from the resource, not the subtree
             self.report("error", "too-costly", path, f"nesting deeper than {MAX_DEPTH} levels")
             return
         if type_code in primitives.PRIMITIVE_TYPES:
@@ -174,12 +180,61 @@ class _Run:
                 f"expected an object ({type_code}), got {primitives.json_kind(value)}",
             )
             return
+        elif extra is None and 0 < depth <= MEMO_DEPTH:
+            self.memoised(value, node, path, context, type_code, depth)
+            return
         else:
-            self.complex(value, node, path, context, type_code, depth)
-            if node.has_type_profiles:
-                type_ref = node.type_for(type_code)
-                for url in type_ref.profiles if type_ref else ():
-                    self.against_profile(value, url, path, context, depth)
+            self.complex_with_profiles(value, node, path, context, type_code, depth)
+        self.checks_if_any(value, node, path, context, type_code, extra)
+
+    def memoised(
+        self,
+        value: dict[str, Any],
+        node: ElementNode,
+        path: str,
+        context: EvalContext,
+        type_code: str,
+        depth: int,
+    ) -> None:
+        memo = self.validator.memo
+        key = memo.key(id(node), type_code, value)
+        if key is not None:
+            replayed = memo.replay(key, path)
+            if replayed is not None:
+                self.issues.extend(replayed)
+                return
+        start, outer = len(self.issues), self.context_bound
+        self.context_bound = False
+        self.complex_with_profiles(value, node, path, context, type_code, depth)
+        self.checks_if_any(value, node, path, context, type_code, None)
+        if key is not None and not self.context_bound:
+            memo.keep(key, path, self.issues[start:])
+        self.context_bound = outer or self.context_bound
+
+    def complex_with_profiles(
+        self,
+        value: dict[str, Any],
+        node: ElementNode,
+        path: str,
+        context: EvalContext,
+        type_code: str,
+        depth: int,
+    ) -> None:
+        self.complex(value, node, path, context, type_code, depth)
+        if node.has_type_profiles:
+            type_ref = node.type_for(type_code)
+            for url in type_ref.profiles if type_ref else ():
+                self.against_profile(value, url, path, context, depth)
+
+    def checks_if_any(
+        self,
+        value: Any,
+        node: ElementNode,
+        path: str,
+        context: EvalContext,
+        type_code: str,
+        extra: Any,
+    ) -> None:
         invariants = (
             self.validator.invariants_of(node) if node.invariants is None else node.invariants
         )
@@ -208,6 +263,7 @@ class _Run:
         self, value: Any, node: ElementNode, path: str, context: EvalContext, depth: int
     ) -> None:
         """A resource inside an element (contained, Bundle.entry.resource, Parameters...)."""
+        self.context_bound = True
         codes = {t.code for t in node.types}
         actual = value.get("resourceType") if isinstance(value, dict) else None
         if (
@@ -502,6 +558,8 @@ class _Run:
             self.extension(value, node, path, context)
         focus = element_node(value, extra, type_code) if isinstance(extra, dict) else value
         for constraint, check in self.validator.invariants_of(node):
+            if uses_context(constraint.expression):
+                self.context_bound = True
             try:
                 holds = check(focus, context)
             except Exception as exc:
@@ -565,6 +623,7 @@ class _Run:
 
     def conforms(self, resource: dict[str, Any], profile_url: str) -> bool:
         """Whether `resource` meets `profile_url` without errors (for slicing and references)."""
+        self.context_bound = True
         probe = _Run(self.validator)
         probe.references = self.references
         probe.resource(

@@ -53,6 +53,7 @@ def check_reference(
     reference = value.get("reference")
     if not isinstance(reference, str):
         return
+    run.context_bound = True
     type_ref = node.type_for("Reference")
     targets = type_ref.target_profiles if type_ref else ()
     resolved = run.references.resolve(reference, context)

@@ -186,6 +186,7 @@ def _values_at(run: _Run, value: Any, path: str, context: EvalContext) -> list[A
                 elif _OF_TYPE.fullmatch(segment):
                     found.append(entry)
                 elif segment == "resolve()":
+                    run.context_bound = True
                     reference = entry.get("reference") if isinstance(entry, dict) else None
                     target = (
                         run.references.resolve(reference, context)

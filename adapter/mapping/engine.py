@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from hashlib import sha1
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from adapter.mapping.transforms import Step, StepContext, TransformError, compil
 
 PROFILE_BASE = "http://mpox-adapter.org/fhir/StructureDefinition/"
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "http://mpox-adapter.org/fhir")
+_NAMESPACE_BYTES = ID_NAMESPACE.bytes
 PROVENANCE_SOURCE = "urn:mpox-adapter:source-record"
 _INDEX = re.compile(r"\[\d+\]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
@@ -29,8 +31,15 @@ _OF_TYPE = re.compile(r"\.ofType\((\w)(\w*)\)")
 
 
 def resource_id(mapping: str, system: str, resource: str, key: str) -> str:
-    """Deterministic: the same record mapped twice gets the same ids."""
-    return str(uuid.uuid5(ID_NAMESPACE, f"{mapping}|{system}|{resource}|{key}"))
+    """Deterministic: the same record mapped twice gets the same ids: the UUIDv5 of
+    `mapping|system|resource|key`, built here without `uuid.UUID` objects (3 per record)."""
+    name = f"{mapping}|{system}|{resource}|{key}".encode()
+    # SHA-1 because RFC 9562 defines version 5 with it; it names, it does not protect.
+    digest = bytearray(sha1(_NAMESPACE_BYTES + name, usedforsecurity=False).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    text = digest.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import orjson
+
 from adapter.errors import ConfigurationError
 
 Scope = Mapping[str, Any]
@@ -94,6 +96,8 @@ def compile_template(
                     result[key] = value
             return result or None
 
+        if guard is None and all(_is_constant(render) for _, render in compiled):
+            return _constant(render_object({}))
         return render_object
     if isinstance(node, list):
         items = [
@@ -111,18 +115,43 @@ def compile_template(
                     result.append(value)
             return result or None
 
+        if all(_is_constant(render) for render in items):
+            return _constant(render_list({}))
         return render_list
     if isinstance(node, str):
         return _compile_string(node, where, names, sources, json_path)
-    return lambda _: node
+    return _constant(node)
+
+
+def _constant(value: Any) -> Render:
+    """A part of a template without placeholders, rendered once. Objects and lists are
+    handed out as fresh copies (decoded from their JSON, faster than rebuilding them), so
+    that no two resources share a mutable part."""
+    if isinstance(value, dict | list):
+        encoded = orjson.dumps(value)
+
+        def render_copy(_: Scope) -> Any:
+            return orjson.loads(encoded)
+
+        render_copy.constant = True  # type: ignore[attr-defined]
+        return render_copy
+
+    def render(_: Scope) -> Any:
+        return value
+
+    render.constant = True  # type: ignore[attr-defined]
+    return render
+
+
+def _is_constant(render: Render) -> bool:
+    return getattr(render, "constant", False)
 
 
 def _compile_string(
     text: str, where: str, names: set[str], sources: dict[str, str], json_path: str
 ) -> Render:
     if text.startswith("$$"):
-        literal = text[1:]
-        return lambda _: literal
+        return _constant(text[1:])
     whole = _WHOLE.match(text)
     if whole:
         dotted = whole.group(1)
@@ -139,7 +168,7 @@ def _compile_string(
             sources.setdefault(json_path, match.group(1).split(".", 1)[0])
         inline = compile_text(text, where, names)
         return lambda scope: inline(scope) or None
-    return lambda _: text
+    return _constant(text)
 
 
 def _check_name(dotted: str, names: set[str] | None, where: str) -> None:

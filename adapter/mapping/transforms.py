@@ -68,6 +68,22 @@ def compile_steps(raw: list[Any], context: StepContext, where: str) -> list[Step
 
 def _each(step: Step) -> Step:
     """Apply a value step to every item of a list (one value per listed symptom, say)."""
+    function = getattr(step, "on_value", None)
+    if function is not None:
+        # The same as below with `step`'s None check folded in: one call less per value,
+        # and a large export goes through a few dozen steps per row.
+        def over_values(value: Any) -> Any:
+            if value is None:
+                return None
+            if isinstance(value, list):
+                return [
+                    out
+                    for item in value
+                    if item is not None and (out := function(item)) is not None
+                ] or None
+            return function(value)
+
+        return over_values
 
     def over_items(value: Any) -> Any:
         if isinstance(value, list):
@@ -81,6 +97,7 @@ def _none_safe(function: Step) -> Step:
     def step(value: Any) -> Any:
         return None if value is None else function(value)
 
+    step.on_value = function  # type: ignore[attr-defined]
     return step
 
 
@@ -89,15 +106,15 @@ def _text(value: Any) -> str:
 
 
 def _trim(_: Any, __: StepContext) -> Step:
-    return _none_safe(lambda v: _text(v).strip() or None)
+    return _none_safe(lambda v: (v if isinstance(v, str) else str(v)).strip() or None)
 
 
 def _upper(_: Any, __: StepContext) -> Step:
-    return _none_safe(lambda v: _text(v).upper())
+    return _none_safe(lambda v: (v if isinstance(v, str) else str(v)).upper())
 
 
 def _lower(_: Any, __: StepContext) -> Step:
-    return _none_safe(lambda v: _text(v).lower())
+    return _none_safe(lambda v: (v if isinstance(v, str) else str(v)).lower())
 
 
 def _split(options: Any, _: StepContext) -> Step:

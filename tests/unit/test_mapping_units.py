@@ -244,3 +244,25 @@ def _cached(path: Path, definitions: Definitions) -> Any:
     if path not in _MAPPINGS:
         _MAPPINGS[path] = load_mapping(path, definitions)
     return _MAPPINGS[path]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40), st.text(max_size=40))
+def test_resource_ids_are_the_uuid5_of_their_names(resource: str, key: str) -> None:
+    import uuid
+
+    from adapter.mapping.engine import ID_NAMESPACE
+
+    expected = uuid.uuid5(ID_NAMESPACE, f"m|urn:x|{resource}|{key}")
+    assert resource_id("m", "urn:x", resource, key) == str(expected)
+
+
+def test_constant_template_parts_are_not_shared_between_resources() -> None:
+    from adapter.mapping.template import compile_template
+
+    template = {"code": {"coding": [{"system": "urn:s", "code": "c"}]}, "value": "$a"}
+    render = compile_template(template, "t", {"a"}, lambda *_: lambda _: None, {}, "X")
+    first, second = render({"a": 1}), render({"a": 2})
+    first["code"]["coding"][0]["code"] = "changed"
+    assert second["code"] == {"coding": [{"system": "urn:s", "code": "c"}]}
+    assert render({"a": 3})["code"]["coding"][0]["code"] == "c"

@@ -40,7 +40,9 @@ def validator(definitions: Definitions) -> Validator:
 def test_a_replayed_error_is_reported_at_its_new_place(validator: Validator) -> None:
     first = validator.issues(immunization(route={"coding": [BAD_CODING]}))
     second = validator.issues(
-        immunization(site={"coding": [{"code": "x"}]}, route={"coding": [{"code": "y"}, BAD_CODING]})
+        immunization(
+            site={"coding": [{"code": "x"}]}, route={"coding": [{"code": "y"}, BAD_CODING]}
+        )
     )
     assert ("error", "value", "Immunization.route.coding[0].userSelected") in found(first)
     assert ("error", "value", "Immunization.route.coding[1].userSelected") in found(second)
@@ -99,7 +101,8 @@ def test_the_memo_empties_itself_when_full() -> None:
         assert key is not None
         memo.keep(key, "X", [])
     assert memo.replay(keys[0], "Y") is None
-    assert keys[2] is not None and memo.replay(keys[2], "Y") == []
+    assert keys[2] is not None
+    assert memo.replay(keys[2], "Y") == []
 
 
 def test_an_issue_naming_its_absolute_place_is_not_kept() -> None:

@@ -12,20 +12,19 @@ from typing import Any
 
 from adapter.fhir.definitions import Definitions
 from adapter.validation import primitives
-from adapter.validation.fhirpath import EvalContext, element_node
+from adapter.validation.element_checks import EXTENSION_NAMES, common_checks
+from adapter.validation.fhirpath import EvalContext
 from adapter.validation.invariants import NativeCheck, checker
 from adapter.validation.issues import Issue, Severity, outcome, too_few, too_many
-from adapter.validation.memo import SubtreeMemo, uses_context
+from adapter.validation.memo import InvariantMemo, SubtreeMemo, uses_context
 from adapter.validation.profiles import ProfileRegistry
-from adapter.validation.references import ReferenceIndex, check_reference
+from adapter.validation.references import ReferenceIndex
 from adapter.validation.slicing import assign_slices
 from adapter.validation.structure import Constraint, ElementNode, TypeRef
 from adapter.validation.terminology import Terminology
-from adapter.validation.value_rules import check_value_rules
 
 MAX_DEPTH = 64
 MEMO_DEPTH = 32
-_EXTENSION_NAMES = frozenset({"extension", "modifierExtension"})
 
 
 class Validator:
@@ -37,6 +36,8 @@ class Validator:
         self.registry = ProfileRegistry(definitions)
         self._checks: dict[str, NativeCheck | None] = {}
         self.memo = SubtreeMemo()
+        self.invariant_memo = InvariantMemo()
+        self.context_bound_expressions: set[str] = set()
 
     def validate(self, resource: Any, profiles: Sequence[str] = ()) -> dict[str, Any]:
         """Validate a resource (a Bundle entry by entry) and answer an OperationOutcome."""
@@ -68,6 +69,8 @@ class Validator:
                 check = self._checks[constraint.expression]
                 if check is not None:
                     compiled.append((constraint, check))
+                    if uses_context(constraint.expression):
+                        self.context_bound_expressions.add(constraint.expression)
             node.invariants = compiled
         return node.invariants
 
@@ -242,9 +245,9 @@ class _Run:
             invariants
             or node.has_value_rules
             or type_code == "Reference"
-            or node.name in _EXTENSION_NAMES
+            or node.name in EXTENSION_NAMES
         ):
-            self.common_checks(value, node, path, context, type_code, extra)
+            common_checks(self, value, node, path, context, type_code, extra)
 
     def _holds_resource(self, value: Any, node: ElementNode, type_code: str) -> bool:
         if type_code == "Resource" or (
@@ -307,7 +310,7 @@ class _Run:
             )
             return
         self.complex(value, profile.root, path, context, profile.type, depth + 1)
-        self.common_checks(value, profile.root, path, context, profile.type)
+        common_checks(self, value, profile.root, path, context, profile.type)
 
     def complex(
         self,
@@ -534,92 +537,6 @@ class _Run:
                 "ele-1: All FHIR elements must have a @value or children",
             )
         self.complex(extra, element, path, context, "Element", depth + 1)
-
-    # -- checks common to every occurrence -------------------------------------------
-
-    def common_checks(
-        self,
-        value: Any,
-        node: ElementNode,
-        path: str,
-        context: EvalContext,
-        type_code: str,
-        extra: Any = None,
-    ) -> None:
-        if node.has_value_rules:
-            check_value_rules(self, value, node, path, type_code)
-        if type_code == "Reference" and isinstance(value, dict):
-            check_reference(self, value, node, path, context)
-        if (
-            node.name in _EXTENSION_NAMES
-            and isinstance(value, dict)
-            and not any(t.profiles for t in node.types)
-        ):
-            self.extension(value, node, path, context)
-        focus = element_node(value, extra, type_code) if isinstance(extra, dict) else value
-        for constraint, check in self.validator.invariants_of(node):
-            if uses_context(constraint.expression):
-                self.context_bound = True
-            try:
-                holds = check(focus, context)
-            except Exception as exc:
-                self.report(
-                    "warning",
-                    "processing",
-                    path,
-                    f"{constraint.key}: could not evaluate ({type(exc).__name__}: {exc})",
-                )
-                continue
-            if not holds:
-                severity: Severity = "error" if constraint.severity == "error" else "warning"
-                message = f"{constraint.key}: {constraint.human} (from {constraint.source})"
-                self.issues.append(
-                    Issue(severity, "invariant", path, message, constraint.expression)
-                )
-
-    def extension(
-        self, value: dict[str, Any], node: ElementNode, path: str, context: EvalContext
-    ) -> None:
-        url = value.get("url")
-        if not isinstance(url, str):
-            return
-        definition = self.registry.get(url)
-        if definition is None:
-            if node.name == "modifierExtension":
-                self.report(
-                    "error",
-                    "structure",
-                    path,
-                    f"modifier extension {url} is not known and cannot be ignored",
-                )
-            else:
-                self.report(
-                    "warning",
-                    "not-found",
-                    path,
-                    f"extension {url} is not known; its content was not checked",
-                )
-            return
-        if definition.type != "Extension":
-            self.report("error", "structure", path, f"{url} is not an extension definition")
-            return
-        is_modifier = definition.root.is_modifier
-        if is_modifier and node.name == "extension":
-            self.report(
-                "error",
-                "structure",
-                path,
-                f"{url} is a modifier extension and must be used as modifierExtension",
-            )
-        elif not is_modifier and node.name == "modifierExtension":
-            self.report(
-                "error",
-                "structure",
-                path,
-                f"{url} is not a modifier extension and must be used as extension",
-            )
-        self.complex(value, definition.root, path, context, "Extension", 0)
-        self.common_checks(value, definition.root, path, context, "Extension")
 
     def conforms(self, resource: dict[str, Any], profile_url: str) -> bool:
         """Whether `resource` meets `profile_url` without errors (for slicing and references)."""

@@ -1,4 +1,5 @@
-"""Verdicts on element subtrees already checked, replayed instead of walked again.
+"""Verdicts on element subtrees and resource invariants already checked, replayed instead of
+walked or evaluated again.
 
 Records mapped from one export share most of their structure: the same vaccine coding, the
 same performer, the same `meta`. Checking a complex element depends only on its JSON, the
@@ -6,10 +7,15 @@ element definition and its type, unless the check looked outside the subtree (a 
 resolved in the Bundle, an invariant on `%resource`, a contained resource, conformance to
 another profile). The walker marks such checks as context-bound and they are not kept; any
 other verdict is stored with its issue paths made relative, and replayed under a new path.
+
+A resource itself is unique (its id, its dates), so its own invariants are kept differently:
+an invariant that names only some of the resource's elements (`status`, `route`,
+`doseQuantity`) has the same outcome for every resource whose named elements are equal.
 """
 
 from __future__ import annotations
 
+import re
 from hashlib import blake2b
 
 import orjson
@@ -18,7 +24,11 @@ from adapter.validation.issues import Issue, Severity
 
 MAX_KEY_BYTES = 1024
 """Larger subtrees rarely repeat whole; their parts are kept instead."""
-_CONTEXT_MARKERS = ("%resource", "%rootResource", "resolve(")
+_CONTEXT_MARKERS = ("%resource", "%rootResource", "resolve(", "today(", "now(", "timeOfDay(")
+_WHOLE_FOCUS = ("children(", "descendants(", "repeat(", "conformsTo(", "htmlChecks(", "trace(")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+CHEAP_EXPRESSION = 60
+"""Shorter invariants (dom-2, ele-1) cost less to evaluate than to look up."""
 
 Key = tuple[int, str, bytes]
 Kept = tuple[tuple[Severity, str, str, str, str | None], ...]
@@ -77,3 +87,60 @@ class SubtreeMemo:
         if len(self._kept) >= self.capacity:
             self._kept.clear()
         self._kept[key] = tuple(relative)
+
+
+class InvariantMemo:
+    """Outcomes of resource-level invariants, by the JSON of the elements they name."""
+
+    def __init__(self, capacity: int = 20_000) -> None:
+        self.capacity = capacity
+        self._names: dict[str, frozenset[str] | None] = {}
+        self._relevant: dict[tuple[str, str], bool] = {}
+        self._held: dict[tuple[str, bytes], bool] = {}
+
+    def key(self, expression: str, focus: dict[str, object]) -> tuple[str, bytes] | None:
+        names = self._names.get(expression, frozenset())
+        if names == frozenset():
+            names = self._names[expression] = _names_in(expression)
+        if names is None:
+            return None
+        relevant = self._relevant
+        projected = {}
+        for element, value in focus.items():
+            wanted = relevant.get((expression, element))
+            if wanted is None:
+                wanted = relevant[(expression, element)] = _named(element, names)
+            if wanted:
+                projected[element] = value
+        try:
+            return expression, fingerprint(orjson.dumps(projected))
+        except TypeError:
+            return None
+
+    def get(self, key: tuple[str, bytes]) -> bool | None:
+        return self._held.get(key)
+
+    def keep(self, key: tuple[str, bytes], holds: bool) -> None:
+        if len(self._held) >= self.capacity:
+            self._held.clear()
+        self._held[key] = holds
+
+
+def _names_in(expression: str) -> frozenset[str] | None:
+    """The words of an invariant, or None when its outcome can depend on elements it does
+    not name (or on the clock, or on other resources)."""
+    if len(expression) < CHEAP_EXPRESSION or uses_context(expression):
+        return None
+    if any(marker in expression for marker in _WHOLE_FOCUS):
+        return None
+    return frozenset(_WORD.findall(expression))
+
+
+def _named(element: str, names: frozenset[str]) -> bool:
+    bare = element.lstrip("_")
+    return (
+        bare == "resourceType"
+        or bare in names
+        # valueQuantity is what `value` (or value.ofType(Quantity)) reaches
+        or any(bare.startswith(n) and bare[len(n) : len(n) + 1].isupper() for n in names)
+    )

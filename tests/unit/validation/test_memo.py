@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +13,7 @@ import pytest
 from adapter.fhir.definitions import Definitions
 from adapter.validation.engine import Validator
 from adapter.validation.issues import Issue
-from adapter.validation.memo import SubtreeMemo, uses_context
+from adapter.validation.memo import InvariantMemo, SubtreeMemo, uses_context
 
 BAD_CODING = {"system": "http://snomed.info/sct", "code": "372464004", "userSelected": "yes"}
 
@@ -120,7 +122,59 @@ def test_an_issue_naming_its_absolute_place_is_not_kept() -> None:
         ("%rootResource.meta.exists()", True),
         ("reference.resolve().exists()", True),
         ("value.matches('[0-9]+')", False),
+        ("birthDate <= today()", True),
     ],
 )
 def test_invariants_that_look_beyond_their_element(expression: str, bound: bool) -> None:
     assert uses_context(expression) is bound
+
+
+PROFILES = Path(__file__).resolve().parents[2] / "data" / "profiles" / "mpox-immunization"
+
+
+def test_resource_invariants_follow_the_elements_they_name(
+    mpox_definitions: Definitions,
+) -> None:
+    """mpox-imm-intradermal names route and doseQuantity: a new volume is a new verdict,
+    a new lot number or date is not (and must not hide an error)."""
+    validator = Validator(mpox_definitions)
+    valid = json.loads((PROFILES / "valid-no-intradermal-ppv.json").read_text())
+    wrong_volume = copy.deepcopy(valid)
+    wrong_volume["doseQuantity"]["value"] = 0.5
+    other_lot = {**copy.deepcopy(wrong_volume), "lotNumber": "OTHER", "id": "x2"}
+
+    def invariant_errors(resource: dict[str, Any]) -> list[str]:
+        return [
+            i.diagnostics.split(":")[0]
+            for i in validator.issues(resource)
+            if i.is_error and i.code == "invariant"
+        ]
+
+    assert invariant_errors(valid) == []
+    assert invariant_errors(wrong_volume) == ["mpox-imm-intradermal", "mpox-imm-subcutaneous"]
+    assert invariant_errors(other_lot) == ["mpox-imm-intradermal", "mpox-imm-subcutaneous"]
+    assert invariant_errors(valid) == []
+
+
+def test_an_invariant_is_projected_onto_the_words_it_names() -> None:
+    memo = InvariantMemo()
+    expression = "(status = 'completed' and route.exists()) implies doseQuantity.value.exists()"
+    base = {"resourceType": "Immunization", "status": "completed", "lotNumber": "A"}
+    assert memo.key(expression, base) == memo.key(expression, {**base, "lotNumber": "B"})
+    assert memo.key(expression, base) != memo.key(expression, {**base, "route": {"text": "x"}})
+    assert memo.key(expression, base) != memo.key(expression, {**base, "_status": {"id": "1"}})
+    with_choice = "valueQuantity.exists() or value.exists() or status = 'final' or code.exists()"
+    assert memo.key(with_choice, base) != memo.key(with_choice, {**base, "valueString": "x"})
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "status = 'x'",  # cheaper to evaluate than to look up
+        "occurrence.ofType(dateTime) <= today() or occurrence.ofType(dateTime).empty() or x",
+        "descendants().where(reference.exists()).exists() or status = 'completed' or status = 'x'",
+        "contained.all(%resource.status = 'completed') or status = 'entered-in-error' or x.y",
+    ],
+)
+def test_invariants_that_are_never_kept(expression: str) -> None:
+    assert InvariantMemo().key(expression, {"resourceType": "Immunization"}) is None

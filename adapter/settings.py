@@ -231,6 +231,9 @@ class CdsSettings(_Section):
     cors_origins: tuple[str, ...] = ()
     fhir_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     max_fhir_pages: int = Field(default=5, ge=1, le=100)
+    fhir_batch: bool = False
+    """Fetch what the prefetch lacks in one batch Bundle (one round trip instead of one per
+    query) from servers that support batch; a server that refuses it gets separate queries."""
     language: Literal["en", "nb", "da"] | None = None
     """Language of card texts when the request's Accept-Language names none we have."""
     public_base_url: str | None = None

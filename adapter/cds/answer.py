@@ -37,7 +37,7 @@ async def answer(
     if service.hook != "patient-view" and not orders.has_draft_vaccine(request):
         # Most orders are not mpox vaccines: answer them without touching the patient's data.
         return response([])
-    data = await gather(request, service, settings.cds, runtime.transport)
+    data = await gather(request, service, settings.cds, runtime.transport, runtime.batch_refused)
     language = choose(accept_language, jurisdiction, settings.cds.language)
     today = runtime.today(jurisdiction)
     situation = Situation(request, data, jurisdiction, language, today)

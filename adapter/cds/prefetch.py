@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from adapter.cds.fetch import FetchFailed, all_or_none, first_pages
 from adapter.cds.requests import HookRequest
 from adapter.cds.services import PREFETCH, Service
 from adapter.errors import AdapterError, InputError
@@ -26,7 +27,6 @@ from adapter.fhir.client import FhirClient
 from adapter.settings import CdsSettings, is_loopback_host
 
 JsonObject = dict[str, Any]
-PAGE_SIZE = "100"
 _FAILED = frozenset({"error", "fatal"})
 
 
@@ -61,7 +61,10 @@ async def gather(
     service: Service,
     settings: CdsSettings,
     transport: httpx.AsyncBaseTransport | None = None,
+    batch_refused: set[str] | None = None,
 ) -> PatientData:
+    """`batch_refused`: the servers that answered a batch with an error (kept by the caller
+    for the life of the app, so that they are not sent one again)."""
     found: dict[str, list[JsonObject]] = {}
     pending: dict[str, str | None] = {}  # key -> next page URL, or None: run the query
     for key in service.prefetch:
@@ -74,22 +77,14 @@ async def gather(
             pending[key] = partial.next_url
     if pending:
         client = _client_for(request, settings, transport, missing=sorted(pending))
-        tasks = [
-            asyncio.create_task(
-                _fetch(client, key, url, request.patient_id, settings.max_fhir_pages)
-            )
-            for key, url in pending.items()
-        ]
         try:
             async with client, asyncio.timeout(settings.fhir_timeout_seconds):
-                results = await asyncio.gather(*tasks)
+                fetched = await _fetch_all(
+                    client, pending, request.patient_id, settings, batch_refused
+                )
         except TimeoutError as exc:
             raise PrefetchUnavailable("the FHIR server did not answer in time") from exc
-        finally:
-            # One failure decides the answer: the other queries need not go on.
-            for task in tasks:
-                task.cancel()
-        for key, resources in zip(pending, results, strict=True):
+        for key, resources in fetched.items():
             found[key] = found.get(key, []) + resources
     patients = found.pop("patient", [])
     if not patients:
@@ -208,22 +203,48 @@ def _on_server(url: str, server: str) -> bool:
     return same_origin and not climbs and (target.path + "/").startswith(base.path)
 
 
-async def _fetch(
-    client: FhirClient, key: str, next_url: str | None, patient_id: str, max_pages: int
-) -> list[JsonObject]:
-    wanted = PREFETCH[key][1]
+async def _fetch_all(
+    client: FhirClient,
+    pending: Mapping[str, str | None],
+    patient_id: str,
+    settings: CdsSettings,
+    batch_refused: set[str] | None,
+) -> dict[str, list[JsonObject]]:
+    wanted = {key: PREFETCH[key][1] for key, url in pending.items() if url is None}
+    refused = batch_refused if batch_refused is not None else set()
     try:
-        if wanted == "Patient":
-            patient = await client.read("Patient", patient_id)
-            if patient.get("resourceType") != "Patient":
-                raise PrefetchUnavailable("the FHIR server answered no Patient")
-            return [patient]
-        if next_url is None:
-            page = await client.search(wanted, {"patient": patient_id, "_count": PAGE_SIZE})
-            pages, resources = 1, _entries(page, wanted, patient_id, key)
-            next_url = _next_link(page)
-        else:
-            pages, resources = 0, []
+        firsts = await first_pages(client, wanted, patient_id, settings.fhir_batch, refused)
+    except FetchFailed as exc:
+        raise PrefetchUnavailable(f"the FHIR server failed to give {exc.key}") from exc
+    keys = list(pending)
+    results = await all_or_none(
+        [
+            _pages(client, key, firsts.get(key), pending[key], patient_id, settings.max_fhir_pages)
+            for key in keys
+        ]
+    )
+    return dict(zip(keys, results, strict=True))
+
+
+async def _pages(
+    client: FhirClient,
+    key: str,
+    first: JsonObject | None,
+    next_url: str | None,
+    patient_id: str,
+    max_pages: int,
+) -> list[JsonObject]:
+    """The resources of one key: its first answer (already fetched), then any next pages."""
+    wanted = PREFETCH[key][1]
+    if wanted == "Patient":
+        if first is None or first.get("resourceType") != "Patient":
+            raise PrefetchUnavailable("the FHIR server answered no Patient")
+        return [first]
+    pages, resources = 0, []
+    if first is not None:
+        pages, resources = 1, _entries(first, wanted, patient_id, key)
+        next_url = _next_link(first)
+    try:
         while next_url is not None:
             if pages >= max_pages:
                 raise PrefetchUnavailable(f"{key} has more than {max_pages} pages")
@@ -233,7 +254,7 @@ async def _fetch(
             pages += 1
             resources += _entries(page, wanted, patient_id, key)
             next_url = _next_link(page)
-        return resources
     except AdapterError as exc:
         # The message names the method, path and status only; the reason needs none of it.
         raise PrefetchUnavailable(f"the FHIR server failed to give {key}") from exc
+    return resources

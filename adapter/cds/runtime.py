@@ -57,6 +57,8 @@ class CdsRuntime:
         self.verifier = TokenVerifier(settings.cds, self.transport)
         self.feedback = FeedbackStore(settings.data_dir / "cds-feedback.db")
         self.today: Callable[[str], date] = local_today
+        self.batch_refused: set[str] = set()
+        """FHIR servers that answered a batch Bundle with an error: sent separate queries."""
         for issuer, source in settings.cds.trusted_issuers.items():
             if not source.startswith("https://") and not Path(source).is_file():
                 # Said now, not at the first refused call of that issuer.

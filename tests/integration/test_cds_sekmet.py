@@ -59,8 +59,9 @@ def load_patient(base_url: str, name: str) -> tuple[dict[str, Any], list[dict[st
         ("dk-pep-household-day2", "mpox-case"),
     ],
 )
+@pytest.mark.parametrize("batch", [False, True], ids=["queries", "batch"])
 async def test_cards_from_data_fetched_from_sekmet(
-    sekmet_base_url: str, make_settings: Any, tmp_path: Path, name: str, service: str
+    sekmet_base_url: str, make_settings: Any, tmp_path: Path, name: str, service: str, batch: bool
 ) -> None:
     patient, others, day, jurisdiction = load_patient(sekmet_base_url, name)
     key = make_key("ES384")
@@ -70,6 +71,7 @@ async def test_cards_from_data_fetched_from_sekmet(
         jurisdiction=jurisdiction,
         allowed_fhir_servers=[sekmet_base_url],
         allow_loopback_fhir=True,
+        fhir_batch=batch,
     )
     path = f"/cds-services/{service}"
     fetched = hook_request("patient-view", patient["id"], fhirServer=sekmet_base_url)
@@ -83,8 +85,9 @@ async def test_cards_from_data_fetched_from_sekmet(
     assert _comparable(cards) == _comparable(from_prefetch.json()["cards"])
 
 
+@pytest.mark.parametrize("batch", [False, True], ids=["queries", "batch"])
 async def test_a_patient_the_server_does_not_have_is_412(
-    sekmet_base_url: str, make_settings: Any, tmp_path: Path
+    sekmet_base_url: str, make_settings: Any, tmp_path: Path, batch: bool
 ) -> None:
     key = make_key("ES384")
     settings = cds_settings(
@@ -92,6 +95,7 @@ async def test_a_patient_the_server_does_not_have_is_412(
         write_jwks(tmp_path / "jwks.json", key),
         allowed_fhir_servers=[sekmet_base_url],
         allow_loopback_fhir=True,
+        fhir_batch=batch,
     )
     path = "/cds-services/mpox-vaccination"
     body = hook_request("patient-view", f"nobody-{uuid.uuid4().hex}", fhirServer=sekmet_base_url)

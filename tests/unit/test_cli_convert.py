@@ -147,3 +147,27 @@ def test_the_readme_worked_example_works(tmp_path: Path) -> None:
     )
     types = [json.loads(line)["resourceType"] for line in out.read_text().splitlines()]
     assert types == ["Patient", "Immunization", "Provenance"]
+
+
+@pytest.mark.parametrize("mapping", ["no-municipal-vaccinations", "case-linelist"])
+def test_two_worker_processes_give_what_one_gives(tmp_path: Path, mapping: str) -> None:
+    """Chunks go out to worker processes and come back in input order: same resources, same
+    rejected lines, same counts (only Provenance.recorded, the time of the run, may differ)."""
+    from bench.generate import generate
+
+    source = tmp_path / ("input.csv")
+    generate(mapping, 3_000, source, seed=5, bad_every=7)
+    outputs = {}
+    for workers in ("1", "2"):
+        out, errors = tmp_path / f"out-{workers}.ndjson", tmp_path / f"errors-{workers}.ndjson"
+        code = main(["convert", "--mapping", mapping, str(source), "-o", str(out),
+                     "--errors", str(errors), "--workers", workers])  # fmt: skip
+        assert code == 1
+        resources = [json.loads(line) for line in out.read_text().splitlines()]
+        for resource in resources:
+            resource.pop("recorded", None)
+        outputs[workers] = (resources, errors.read_text())
+    assert outputs["1"] == outputs["2"]
+    resources, errors = outputs["2"]
+    assert len(errors.splitlines()) >= 3_000 // 7
+    assert len(resources) > 3 * 2_000

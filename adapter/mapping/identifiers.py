@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from adapter.checkdigits import ORGNR, identity_number_digits_match, mod11
+
 FNR_SYSTEM = "urn:oid:2.16.578.1.12.4.1.4.1"
 DNR_SYSTEM = "urn:oid:2.16.578.1.12.4.1.4.2"
 HPR_SYSTEM = "urn:oid:2.16.578.1.12.4.1.4.4"
@@ -17,10 +19,6 @@ ORGNR_SYSTEM = "urn:oid:2.16.578.1.12.4.1.4.101"
 CPR_SYSTEM = "urn:oid:1.2.208.176.1.2"
 
 SYSTEMS = {"fnr": FNR_SYSTEM, "dnr": DNR_SYSTEM, "cpr": CPR_SYSTEM}
-
-_K1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
-_K2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
-_ORGNR = (3, 2, 7, 6, 5, 4, 3, 2)
 
 
 class IdentifierError(ValueError):
@@ -67,10 +65,7 @@ def parse(value: str, kinds: tuple[str, ...] = ("fnr", "dnr", "cpr")) -> PersonI
 
 def _norwegian(digits: str, kind: str) -> PersonIdentifier:
     numbers = [int(c) for c in digits]
-    if (
-        _check_digit(numbers[:9], _K1) != numbers[9]
-        or _check_digit(numbers[:10], _K2) != numbers[10]
-    ):
+    if not identity_number_digits_match(numbers):
         raise IdentifierError(f"{kind} check digits do not match")
     day = int(digits[0:2]) - (40 if kind == "dnr" else 0)
     month = int(digits[2:4])
@@ -113,13 +108,6 @@ def _cpr(digits: str) -> PersonIdentifier:
     return PersonIdentifier("cpr", CPR_SYSTEM, digits, born, sex)
 
 
-def _check_digit(numbers: list[int], weights: tuple[int, ...]) -> int:
-    remainder = sum(n * w for n, w in zip(numbers, weights, strict=True)) % 11
-    check = 11 - remainder
-    # 10 cannot be written as one digit: such a number is invalid.
-    return 0 if check == 11 else (-1 if check == 10 else check)
-
-
 def _date(year: int, month: int, day: int, kind: str) -> str:
     try:
         return date(year, month, day).isoformat()
@@ -132,4 +120,4 @@ def valid_orgnr(value: str) -> bool:
     if len(value) != 9 or not value.isdigit():
         return False
     numbers = [int(c) for c in value]
-    return _check_digit(numbers[:8], _ORGNR) == numbers[8]
+    return mod11(numbers[:8], ORGNR) == numbers[8]

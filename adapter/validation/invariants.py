@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from adapter.checkdigits import FNR_FIRST, FNR_SECOND, identity_number_digits_match
 from adapter.validation.fhirpath import EvalContext, compile_expression, is_true
 from adapter.validation.fhirpath_strings import regex
 
@@ -84,16 +85,11 @@ def _collect_local_references(node: Any, found: set[str], top: bool = False) -> 
         found.add(node)
 
 
-_FIRST = (3, 7, 6, 1, 8, 9, 4, 5, 2)
-_SECOND = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
-
-
 def _norwegian_identity_number(day_pattern: str, expression: str) -> NativeCheck:
     """The mpox-fnr and mpox-dnr invariants of our Patient profile, which every Norwegian
     record meets: 40 µs each through FHIRPath, under 2 µs here. Equal to the FHIRPath on every
     input (tests/unit/validation/test_invariants_native.py checks them side by side)."""
     shape = regex(f"^({day_pattern})(0[1-9]|1[0-2]|8[1-9]|9[0-2])[0-9]{{7}}$")
-
     compiled = compile_expression(expression)
 
     def check(focus: Any, context: EvalContext) -> bool:
@@ -102,10 +98,7 @@ def _norwegian_identity_number(day_pattern: str, expression: str) -> NativeCheck
             return is_true(compiled(focus, context))
         if shape.search(value) is None:
             return False
-        digits = [int(c) for c in value[:11]]
-        first = (11 - sum(w * d for w, d in zip(_FIRST, digits, strict=False)) % 11) % 11
-        second = (11 - sum(w * d for w, d in zip(_SECOND, digits, strict=False)) % 11) % 11
-        return first == digits[9] and second == digits[10]
+        return identity_number_digits_match([int(c) for c in value[:11]])
 
     return check
 
@@ -119,8 +112,8 @@ def _identity_number_expression(day_pattern: str) -> str:
 
     return (
         f"value.matches('^({day_pattern})(0[1-9]|1[0-2]|8[1-9]|9[0-2])[0-9]{{7}}$') and "
-        f"(11 - (({weighted(_FIRST)}) mod 11)) mod 11 = value.substring(9, 1).toInteger() and "
-        f"(11 - (({weighted(_SECOND)}) mod 11)) mod 11 = value.substring(10, 1).toInteger()"
+        f"(11 - (({weighted(FNR_FIRST)}) mod 11)) mod 11 = value.substring(9, 1).toInteger() and "
+        f"(11 - (({weighted(FNR_SECOND)}) mod 11)) mod 11 = value.substring(10, 1).toInteger()"
     )
 
 

@@ -186,7 +186,6 @@ _worker: Converter | None = None
 def _init_worker(settings: Settings, mapping_name: str, recorded: datetime) -> None:
     global _worker  # noqa: PLW0603 - one converter per worker process, built once
     _worker = build_converter(settings, mapping_name, clock=lambda: recorded)
-    gc.freeze()
 
 
 _settled = False

@@ -29,10 +29,14 @@ class FetchFailed(Exception):  # noqa: N818 - the caller turns it into its own a
         self.key = key
 
 
-def first_page_url(resource_type: str, patient_id: str) -> str:
+def _search(patient_id: str) -> dict[str, str]:
+    return {"patient": patient_id, "_count": PAGE_SIZE}
+
+
+def _first_page_url(resource_type: str, patient_id: str) -> str:
     if resource_type == "Patient":
         return f"Patient/{patient_id}"
-    return f"{resource_type}?{urlencode({'patient': patient_id, '_count': PAGE_SIZE})}"
+    return f"{resource_type}?{urlencode(_search(patient_id))}"
 
 
 async def first_pages(
@@ -62,7 +66,7 @@ async def _single(client: FhirClient, key: str, resource_type: str, patient_id: 
     try:
         if resource_type == "Patient":
             return await client.read("Patient", patient_id)
-        return await client.search(resource_type, {"patient": patient_id, "_count": PAGE_SIZE})
+        return await client.search(resource_type, _search(patient_id))
     except AdapterError as exc:
         # The message names the method, path and status only; the reason needs none of it.
         raise FetchFailed(key) from exc
@@ -75,7 +79,7 @@ async def _batch(
         "resourceType": "Bundle",
         "type": "batch",
         "entry": [
-            {"request": {"method": "GET", "url": first_page_url(kind, patient_id)}}
+            {"request": {"method": "GET", "url": _first_page_url(kind, patient_id)}}
             for kind in wanted.values()
         ],
     }

@@ -99,9 +99,9 @@ class InvariantMemo:
         self._held: dict[tuple[str, bytes], bool] = {}
 
     def key(self, expression: str, focus: dict[str, object]) -> tuple[str, bytes] | None:
-        names = self._names.get(expression, frozenset())
-        if names == frozenset():
-            names = self._names[expression] = _names_in(expression)
+        if expression not in self._names:
+            self._names[expression] = _names_in(expression)
+        names = self._names[expression]
         if names is None:
             return None
         relevant = self._relevant

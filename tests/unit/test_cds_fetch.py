@@ -14,6 +14,7 @@ import respx
 from adapter.cds.services import PREFETCH
 from tests.unit.test_cds_http import FHIR, TODAY, VACCINATION, searchset, serve, syphilis_case
 from tests.unit.test_cds_support import (
+    EHR_AUTHORIZATION,
     SigningKey,
     bearer,
     cds_client,
@@ -56,10 +57,9 @@ def batch_answer(prefetch: dict[str, Any], request: httpx.Request, **override: A
 
 async def test_one_batch_replaces_the_six_queries(settings: Any, key: SigningKey) -> None:
     patient, prefetch = syphilis_case()
-    body = hook_request("patient-view", patient["id"], fhirServer=FHIR,
-                        fhirAuthorization={"access_token": "ehr-token", "token_type": "Bearer",
-                                           "expires_in": 300, "scope": "user/*.read",
-                                           "subject": "cds"})  # fmt: skip
+    body = hook_request(
+        "patient-view", patient["id"], fhirServer=FHIR, fhirAuthorization=EHR_AUTHORIZATION
+    )
     with respx.mock(assert_all_mocked=True) as mock:
         batch = mock.post(FHIR).mock(
             side_effect=lambda r: httpx.Response(200, json=batch_answer(prefetch, r))

@@ -15,6 +15,7 @@ import respx
 
 from adapter.cds.services import PREFETCH
 from tests.unit.test_cds_support import (
+    EHR_AUTHORIZATION,
     SigningKey,
     bearer,
     cds_client,
@@ -220,8 +221,7 @@ async def test_missing_data_is_fetched_in_parallel_with_the_clients_token(
     patient, prefetch = syphilis_case()
     body = hook_request(
         "patient-view", patient["id"], {"patient": prefetch["patient"]}, fhirServer=FHIR,
-        fhirAuthorization={"access_token": "ehr-token", "token_type": "Bearer", "expires_in": 300,
-                           "scope": "user/*.read", "subject": "cds"},
+        fhirAuthorization=EHR_AUTHORIZATION,
     )  # fmt: skip
     in_flight, most = 0, 0
 

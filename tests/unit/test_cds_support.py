@@ -40,6 +40,9 @@ CONFORMANCE = Path(
 VIGNETTES = REPO / "tests" / "vignettes"
 BASE = "http://adapter.test"
 ISSUER = "https://ehr.example.org"
+EHR_AUTHORIZATION = {"access_token": "ehr-token", "token_type": "Bearer", "expires_in": 300,
+                     "scope": "user/*.read", "subject": "cds"}  # fmt: skip
+"""A request's `fhirAuthorization`: the token the EHR lends for its FHIR server."""
 KID = "test-key-1"
 
 # Prefetch key of the services -> input parameter name of $immds-forecast.

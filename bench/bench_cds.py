@@ -195,19 +195,10 @@ def start_adapter(
 
 
 def start_sekmet(workdir: Path) -> tuple[Any, str]:
-    sys.path.insert(0, str(REPO))
-    from tests.integration import conftest as sekmet
+    sys.path.insert(0, str(REPO))  # run as a script: the tests' SEKMET helpers are beside us
+    from tests.integration.conftest import start_sekmet as start
 
-    script = sekmet._install(sekmet._venv_dir())
-    config, base_url = sekmet._write_config(workdir, sekmet._free_port())
-    log = workdir / "sekmet.log"
-    proc = subprocess.Popen(
-        [str(script), "serve", "--config", str(config)],
-        stdout=log.open("wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        cwd=workdir, env=sekmet._clean_env(),
-    )  # fmt: skip
-    sekmet._wait_ready(proc, base_url, log)
-    return proc, base_url
+    return start(workdir)
 
 
 def load_into(base_url: str, patient: dict[str, Any], resources: list[dict[str, Any]]) -> None:
@@ -220,12 +211,9 @@ def load_into(base_url: str, patient: dict[str, Any], resources: list[dict[str, 
 
 
 def stop(proc: Any) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
+    from tests.integration.conftest import stop_process
+
+    stop_process(proc)
 
 
 # -- load ------------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +38,7 @@ from adapter.pipeline.convert import Counts, build_converter, run_file  # noqa: 
 from adapter.pipeline.enqueue import enqueue  # noqa: E402
 from adapter.settings import Settings, load_settings  # noqa: E402
 from bench.generate import generate  # noqa: E402
+from tests.integration.conftest import start_sekmet, stop_process  # noqa: E402
 
 MAPPING = "no-municipal-vaccinations"
 BATCH = 100
@@ -50,35 +50,6 @@ def cpu_seconds(pid: int) -> float:
     fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "; fields[0] is the state
     utime, stime = int(fields[11]), int(fields[12])
     return (utime + stime) / os.sysconf("SC_CLK_TCK")
-
-
-def start_sekmet(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    from tests.integration import conftest as sekmet
-
-    script = sekmet._install(sekmet._venv_dir())
-    config, base_url = sekmet._write_config(workdir, sekmet._free_port())
-    log = workdir / "sekmet.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(script), "serve", "--config", str(config)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=workdir,
-            env=sekmet._clean_env(),
-        )
-    try:
-        sekmet._wait_ready(proc, base_url, log)
-    except BaseException:
-        sekmet._stop(proc)
-        raise
-    return proc, base_url
-
-
-def stop_sekmet(proc: subprocess.Popen[bytes]) -> None:
-    from tests.integration import conftest as sekmet
-
-    sekmet._stop(proc)
 
 
 async def deliver(worker: DeliveryWorker) -> bool:
@@ -135,7 +106,7 @@ def run(records: int, workdir: Path) -> None:
             f"{base_url}/Immunization", params={"_summary": "count"}, timeout=60
         ).json()["total"]
     finally:
-        stop_sekmet(proc)
+        stop_process(proc)
 
     print(f"records            {records:>10,}  ({counts.as_dict()['resources']})")
     print(f"convert            {records / converting:>10,.0f} records/s  ({converting:.2f} s)")

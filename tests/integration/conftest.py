@@ -155,7 +155,7 @@ def _wait_ready(proc: subprocess.Popen[bytes], base_url: str, log: Path) -> None
     )
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is not None:
         return
     proc.terminate()
@@ -166,11 +166,11 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=STOP_TIMEOUT_S)
 
 
-@pytest.fixture(scope="session")
-def sekmet_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL (``http://127.0.0.1:PORT/fhir``) of a SEKMET server with an empty database."""
+def start_sekmet(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A SEKMET server with an empty database in `workdir`, answering; stop it with
+    `stop_process`. The session fixture, the delivery tests' second server and the benchmarks
+    all start theirs here."""
     script = _install(_venv_dir())
-    workdir = tmp_path_factory.mktemp("sekmet")
     config, base_url = _write_config(workdir, _free_port())
     log = workdir / "sekmet.log"
     with log.open("wb") as log_file:
@@ -186,8 +186,19 @@ def sekmet_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             )
         except OSError as e:
             _unavailable(f"cannot run {script}: {e}")
-        try:
-            _wait_ready(proc, base_url, log)
-            yield base_url
-        finally:
-            _stop(proc)
+    try:
+        _wait_ready(proc, base_url, log)
+    except BaseException:
+        stop_process(proc)
+        raise
+    return proc, base_url
+
+
+@pytest.fixture(scope="session")
+def sekmet_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL (``http://127.0.0.1:PORT/fhir``) of a SEKMET server with an empty database."""
+    proc, base_url = start_sekmet(tmp_path_factory.mktemp("sekmet"))
+    try:
+        yield base_url
+    finally:
+        stop_process(proc)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from adapter.cli.main import main
 from adapter.outbox.model import State
 from adapter.outbox.store import open_store
 from bench.generate import generate
+from tests.integration.conftest import start_sekmet, stop_process
 
 pytestmark = pytest.mark.integration
 
@@ -172,39 +172,13 @@ def check_server(base_url: str, sent: list[dict[str, Any]]) -> dict[str, int]:
     return {"Patient": len(wanted_patients), "Immunization": len(wanted_imms)}
 
 
-def start_sekmet(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """A second SEKMET, started as the session fixture starts the first."""
-    from tests.integration import conftest as sekmet
-
-    script = sekmet._install(sekmet._venv_dir())
-    config, base_url = sekmet._write_config(workdir, sekmet._free_port())
-    log = workdir / "sekmet.log"
-    with log.open("wb") as log_file:
-        proc = subprocess.Popen(
-            [str(script), "serve", "--config", str(config)],
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=workdir,
-            env=sekmet._clean_env(),
-        )
-    try:
-        sekmet._wait_ready(proc, base_url, log)
-    except BaseException:
-        sekmet._stop(proc)
-        raise
-    return proc, base_url
-
-
 @pytest.fixture(scope="module")
 def second_sekmet(tmp_path_factory: pytest.TempPathFactory, sekmet_base_url: str) -> Iterator[str]:
-    from tests.integration import conftest as sekmet
-
     proc, base_url = start_sekmet(tmp_path_factory.mktemp("sekmet-ehr"))
     try:
         yield base_url
     finally:
-        sekmet._stop(proc)
+        stop_process(proc)
 
 
 # -- tests -----------------------------------------------------------------------------------

@@ -30,7 +30,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from adapter.errors import ConfigurationError, PermanentError, TransientError
+from adapter.errors import ConfigurationError, PermanentError
+from adapter.fhir.client import exchange
 from adapter.settings import (
     AuthSettings,
     BearerAuth,
@@ -272,16 +273,8 @@ async def _token_request(
         "Accept": "application/json",
         **headers,
     }
-    try:
-        response = await client.post(url, data=form, headers=headers, auth=_NO_AUTH)
-    except httpx.TimeoutException as e:
-        raise TransientError(f"{where}: timed out ({type(e).__name__})") from e
-    except httpx.TransportError as e:
-        raise TransientError(f"{where}: transport error ({type(e).__name__})") from e
+    response = await exchange(where, client.post(url, data=form, headers=headers, auth=_NO_AUTH))
     status = response.status_code
-    if status in (408, 429) or status >= 500:
-        wait = response.headers.get("Retry-After", "").strip()  # delay-seconds; dates are rare
-        raise TransientError(f"{where}: HTTP {status}", float(wait) if wait.isdigit() else None)
     body: object = None
     with contextlib.suppress(ValueError):
         body = response.json()

@@ -8,7 +8,7 @@ can carry personal data, and these messages end up in logs.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -134,26 +134,13 @@ class FhirClient:
         all_headers = dict(headers or {})
         if body is not None:
             all_headers["Content-Type"] = FHIR_JSON
-        try:
-            # [base] itself without the slash that resolving "" against it would leave.
-            url = path or self.base_url
-            response = await self._http.request(
-                method, url, content=content, headers=all_headers, params=params
-            )
-        except httpx.TimeoutException as e:
-            raise TransientError(f"{where}: timed out ({type(e).__name__})") from e
-        except httpx.TransportError as e:
-            # Connect, network and protocol failures: the server may or may not have acted on it.
-            raise TransientError(f"{where}: transport error ({type(e).__name__})") from e
-
+        # [base] itself without the slash that resolving "" against it would leave.
+        url = path or self.base_url
+        response = await exchange(
+            where,
+            self._http.request(method, url, content=content, headers=all_headers, params=params),
+        )
         status = response.status_code
-        if status in (408, 429) or status >= 500:
-            raise TransientError(
-                f"{where}: HTTP {status}",
-                retry_after=parse_retry_after(
-                    response.headers.get("Retry-After"), datetime.now(UTC)
-                ),
-            )
         if not 200 <= status < 300:
             # Other 4xx, and 3xx too: redirects are not followed, a FHIR base should not move.
             raise PermanentError(f"{where}: HTTP {status}", outcome=_outcome(response.content))
@@ -191,6 +178,23 @@ def _outcome(raw: bytes) -> dict[str, object] | None:
 
 
 _DELTA_SECONDS = re.compile(r"\d+(?:\.\d+)?")
+
+
+async def exchange(where: str, sending: Awaitable[httpx.Response]) -> httpx.Response:
+    """Await one HTTP exchange. Time-outs, transport failures and 408, 429 or 5xx answers
+    become a `TransientError` (with the wait the server asked for); other answers return."""
+    try:
+        response = await sending
+    except httpx.TimeoutException as e:
+        raise TransientError(f"{where}: timed out ({type(e).__name__})") from e
+    except httpx.TransportError as e:
+        # Connect, network and protocol failures: the server may or may not have acted on it.
+        raise TransientError(f"{where}: transport error ({type(e).__name__})") from e
+    status = response.status_code
+    if status in (408, 429) or status >= 500:
+        wait = parse_retry_after(response.headers.get("Retry-After"), datetime.now(UTC))
+        raise TransientError(f"{where}: HTTP {status}", retry_after=wait)
+    return response
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
+import email.utils
 import logging
 import ssl
 import uuid
@@ -465,6 +466,17 @@ def test_server_errors_are_transient(status: int, secret_file: Path) -> None:
         headers_with(token_source(client_credentials(secret_file)), endpoint)
     assert TOKEN_URL in str(info.value)
     assert info.value.retry_after == 7.0
+
+
+def test_a_retry_after_date_from_the_token_endpoint_is_honoured(secret_file: Path) -> None:
+    """Parsed as the FHIR client parses it: a date as well as seconds."""
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=120)
+    later = email.utils.format_datetime(soon, usegmt=True)
+    endpoint = TokenEndpoint(httpx.Response(503, headers={"Retry-After": later}))
+    with pytest.raises(TransientError) as info:
+        headers_with(token_source(client_credentials(secret_file)), endpoint)
+    assert info.value.retry_after is not None
+    assert 100 < info.value.retry_after <= 120
 
 
 def test_network_errors_are_transient(secret_file: Path) -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import orjson
 
+from adapter.delivery.bundles import request_for, rewrite_references
 from adapter.mapping.engine import Mapped
-
-_LOCAL_REFERENCE = re.compile(r"^([A-Z][A-Za-z]+)/([0-9a-f-]{36})$")
 
 
 class NdjsonWriter:
@@ -50,8 +48,8 @@ class BundleWriter:
         for resource, _ in result.resources:
             entry = {
                 "fullUrl": f"urn:uuid:{resource['id']}",
-                "resource": _localise(resource, ids),
-                "request": request_for(resource),
+                "resource": rewrite_references(resource, ids, _no_server_ids),
+                "request": request_for(resource, "conditional-create"),
             }
             self.stream.write((b"" if self.first else b",") + orjson.dumps(entry))
             self.first = False
@@ -61,35 +59,9 @@ class BundleWriter:
         self.stream.flush()
 
 
-def request_for(resource: dict[str, Any]) -> dict[str, str]:
-    resource_type = resource["resourceType"]
-    identifier = next(
-        (i for i in resource.get("identifier", []) if i.get("system") and i.get("value")), None
-    )
-    if identifier is not None:
-        return {
-            "method": "POST",
-            "url": resource_type,
-            "ifNoneExist": f"identifier={identifier['system']}|{identifier['value']}",
-        }
-    return {"method": "PUT", "url": f"{resource_type}/{resource['id']}"}
-
-
-def _localise(node: Any, ids: set[str]) -> Any:
-    if isinstance(node, dict):
-        out = {}
-        for key, value in node.items():
-            if key == "reference" and isinstance(value, str):
-                match = _LOCAL_REFERENCE.match(value)
-                out[key] = (
-                    f"urn:uuid:{match.group(2)}" if match and match.group(2) in ids else value
-                )
-            else:
-                out[key] = _localise(value, ids)
-        return out
-    if isinstance(node, list):
-        return [_localise(item, ids) for item in node]
-    return node
+def _no_server_ids(_: str, __: str) -> None:
+    """A file is not delivered: no server has given any of its resources an id."""
+    return None
 
 
 class ErrorWriter:

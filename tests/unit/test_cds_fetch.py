@@ -76,13 +76,30 @@ async def test_one_batch_replaces_the_six_queries(settings: Any, key: SigningKey
     assert answer.json()["cards"][0]["summary"].startswith("Mpox vaccine: dose 1 of 2")
 
 
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        httpx.Response(405),
+        httpx.Response(400, json={"resourceType": "OperationOutcome", "issue": []}),
+        httpx.Response(200, json={"resourceType": "Bundle", "type": "searchset", "entry": []}),
+        httpx.Response(
+            200,
+            json={
+                "resourceType": "Bundle",
+                "type": "batch-response",
+                "entry": [{"response": {"status": "200"}}],
+            },
+        ),
+    ],
+    ids=["405", "400", "not-a-batch-response", "wrong-entry-count"],
+)
 async def test_a_server_refusing_batches_gets_queries_and_no_second_batch(
-    settings: Any, key: SigningKey
+    settings: Any, key: SigningKey, refusal: httpx.Response
 ) -> None:
     patient, prefetch = syphilis_case()
     body = hook_request("patient-view", patient["id"], fhirServer=FHIR)
     with respx.mock(assert_all_mocked=True) as mock:
-        refused = mock.post(FHIR).respond(405)
+        refused = mock.post(FHIR).mock(return_value=refusal)
         routes = serve(mock, prefetch)
         async with cds_client(settings, TODAY) as (client, _):
             for _ in range(2):

@@ -178,7 +178,7 @@ def start_adapter(
     env.pop("MPOX_CONFIG", None)
     log = (workdir / "adapter.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "adapter", "serve", "--port", str(port)],
+        [sys.executable, "-m", "mpox_adapter", "serve", "--port", str(port)],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=REPO,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

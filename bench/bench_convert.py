@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from adapter.fhir.definitions import Definitions
-from adapter.pipeline.convert import Counts, build_converter, run_file
-from adapter.pipeline.output import ErrorWriter, NdjsonWriter
-from adapter.settings import Settings
 from bench.generate import generate
+from mpox_adapter.fhir.definitions import Definitions
+from mpox_adapter.pipeline.convert import Counts, build_converter, run_file
+from mpox_adapter.pipeline.output import ErrorWriter, NdjsonWriter
+from mpox_adapter.settings import Settings
 
 MAPPING = "no-municipal-vaccinations"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from adapter.fhir.definitions import Definitions
+from mpox_adapter.fhir.definitions import Definitions
 
 
 def test_index_core_package(benchmark: Any, core_cache_dir: Path) -> None:

@@ -30,14 +30,14 @@ if str(ROOT) not in sys.path:  # run as a script: make `adapter`, `bench` and `t
 
 import httpx  # noqa: E402
 
-from adapter.delivery.runtime import build_destinations  # noqa: E402
-from adapter.delivery.worker import DeliveryWorker  # noqa: E402
-from adapter.outbox.model import State  # noqa: E402
-from adapter.outbox.store import open_store  # noqa: E402
-from adapter.pipeline.convert import Counts, build_converter, run_file  # noqa: E402
-from adapter.pipeline.enqueue import enqueue  # noqa: E402
-from adapter.settings import Settings, load_settings  # noqa: E402
 from bench.generate import generate  # noqa: E402
+from mpox_adapter.delivery.runtime import build_destinations  # noqa: E402
+from mpox_adapter.delivery.worker import DeliveryWorker  # noqa: E402
+from mpox_adapter.outbox.model import State  # noqa: E402
+from mpox_adapter.outbox.store import open_store  # noqa: E402
+from mpox_adapter.pipeline.convert import Counts, build_converter, run_file  # noqa: E402
+from mpox_adapter.pipeline.enqueue import enqueue  # noqa: E402
+from mpox_adapter.settings import Settings, load_settings  # noqa: E402
 from tests.integration.conftest import start_sekmet, stop_process  # noqa: E402
 
 MAPPING = "no-municipal-vaccinations"

@@ -14,8 +14,8 @@ import fhirpathpy
 import pytest
 from fhirpathpy.models import models
 
-from adapter.validation.fhirpath import EvalContext, compile_expression, is_true
-from adapter.validation.fhirpath_fallback import OPTIONS, fhirpathpy_focus
+from mpox_adapter.validation.fhirpath import EvalContext, compile_expression, is_true
+from mpox_adapter.validation.fhirpath_fallback import OPTIONS, fhirpathpy_focus
 
 IMMUNIZATION: dict[str, Any] = {
     "resourceType": "Immunization",

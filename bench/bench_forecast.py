@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from adapter.rules.engine import decide
-from adapter.rules.facts import facts_from
-from adapter.rules.forecast import immds_forecast
-from adapter.rules.packs import load_pack
+from mpox_adapter.rules.engine import decide
+from mpox_adapter.rules.facts import facts_from
+from mpox_adapter.rules.forecast import immds_forecast
+from mpox_adapter.rules.packs import load_pack
 from tests.unit.test_rules_support import (
     allergy,
     condition,

@@ -15,7 +15,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from adapter.ingest import ReaderOptions, Record, open_records
+from mpox_adapter.ingest import ReaderOptions, Record, open_records
 
 ROWS = 100_000
 XLSX_ROWS = 20_000  # openpyxl writes slowly; the rate does not depend on the size

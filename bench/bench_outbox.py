@@ -27,8 +27,8 @@ from typing import Any
 
 import orjson
 
-from adapter.outbox.model import NewItem, State
-from adapter.outbox.store import Store, open_store
+from mpox_adapter.outbox.model import NewItem, State
+from mpox_adapter.outbox.store import Store, open_store
 
 ITEMS = 10_000
 BATCH = 500

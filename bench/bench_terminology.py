@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapter.fhir.definitions import Definitions
-from adapter.validation.terminology import Membership, Terminology
+from mpox_adapter.fhir.definitions import Definitions
+from mpox_adapter.validation.terminology import Membership, Terminology
 
 GENDER_VS = "http://hl7.org/fhir/ValueSet/administrative-gender"
 GENDER = "http://hl7.org/fhir/administrative-gender"

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from adapter.fhir.definitions import Definitions
-from adapter.settings import Settings
-from adapter.validation.engine import Validator
-from adapter.validation.memo import InvariantMemo, SubtreeMemo
-from adapter.validation.service import load_definitions
+from mpox_adapter.fhir.definitions import Definitions
+from mpox_adapter.settings import Settings
+from mpox_adapter.validation.engine import Validator
+from mpox_adapter.validation.memo import InvariantMemo, SubtreeMemo
+from mpox_adapter.validation.service import load_definitions
 
 EXAMPLE = (
     Path(__file__).resolve().parents[1]

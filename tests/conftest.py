@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from adapter.errors import DefinitionsUnavailableError
-from adapter.fhir.definitions import Definitions
-from adapter.settings import Settings, load_settings
+from mpox_adapter.errors import DefinitionsUnavailableError
+from mpox_adapter.fhir.definitions import Definitions
+from mpox_adapter.settings import Settings, load_settings
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # The machine's PostgreSQL (trust auth on loopback); override for another server.
@@ -52,7 +52,7 @@ _MPOX_DEFINITIONS: list[Definitions] = []
 def load_mpox_definitions() -> Definitions:
     """The core package plus the project's compiled profiles, loaded once per test run
     (hypothesis tests cannot take function-scoped fixtures)."""
-    from adapter.validation.service import load_definitions
+    from mpox_adapter.validation.service import load_definitions
 
     if not _MPOX_DEFINITIONS:
         cache_dir = load_settings().definitions.cache_dir
@@ -89,7 +89,7 @@ def make_settings(tmp_path: Path, core_cache_dir: Path) -> Any:
 async def client(
     make_settings: Any, mpox_definitions: Definitions
 ) -> AsyncIterator[httpx.AsyncClient]:
-    from adapter.api.app import create_app
+    from mpox_adapter.api.app import create_app
 
     app = create_app(make_settings(), definitions=mpox_definitions)
     async with (

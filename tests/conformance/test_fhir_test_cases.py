@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from adapter.fhir.definitions import Definitions
-from adapter.fhir.packages import load_into
-from adapter.fhir.xml import xml_to_json
-from adapter.validation.engine import Validator
+from mpox_adapter.fhir.definitions import Definitions
+from mpox_adapter.fhir.packages import load_into
+from mpox_adapter.fhir.xml import xml_to_json
+from mpox_adapter.validation.engine import Validator
 
 CASES_DIR = (
     Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "fhir-test-cases"

@@ -29,12 +29,12 @@ import httpx
 import orjson
 import pytest
 
-from adapter.outbox.model import LIVE_STATES, State
-from adapter.outbox.store import open_store
-from adapter.pipeline.convert import Converter, Counts, build_converter, run_file
-from adapter.pipeline.enqueue import enqueue
-from adapter.settings import DestinationSettings, Settings
 from bench.generate import generate
+from mpox_adapter.outbox.model import LIVE_STATES, State
+from mpox_adapter.outbox.store import open_store
+from mpox_adapter.pipeline.convert import Converter, Counts, build_converter, run_file
+from mpox_adapter.pipeline.enqueue import enqueue
+from mpox_adapter.settings import DestinationSettings, Settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -97,7 +97,7 @@ class Workers:
         log = self.folder / f"worker-{len(self.logs)}.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "adapter", "worker", "--config", str(self.config)],
+                [sys.executable, "-m", "mpox_adapter", "worker", "--config", str(self.config)],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

@@ -20,10 +20,10 @@ import httpx
 import orjson
 import pytest
 
-from adapter.cli.main import main
-from adapter.outbox.model import State
-from adapter.outbox.store import open_store
 from bench.generate import generate
+from mpox_adapter.cli.main import main
+from mpox_adapter.outbox.model import State
+from mpox_adapter.outbox.store import open_store
 from tests.integration.conftest import start_sekmet, stop_process
 
 pytestmark = pytest.mark.integration

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from adapter.outbox.model import NewItem, State
-from adapter.outbox.store import open_store
+from mpox_adapter.outbox.model import NewItem, State
+from mpox_adapter.outbox.store import open_store
 
 ITEMS = 2000
 WORKERS = 3

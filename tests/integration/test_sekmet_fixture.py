@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from adapter.fhir.client import FhirClient
+from mpox_adapter.fhir.client import FhirClient
 
 NO_FNR = "urn:oid:2.16.578.1.12.4.1.4.1"
 CVX = "http://hl7.org/fhir/sid/cvx"

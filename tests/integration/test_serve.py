@@ -31,7 +31,7 @@ def test_serve_answers_health_metadata_and_errors(tmp_path: Path, core_cache_dir
     }
     log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "adapter", "serve", "--port", str(port)],
+        [sys.executable, "-m", "mpox_adapter", "serve", "--port", str(port)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

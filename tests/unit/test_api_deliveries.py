@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from adapter.api.app import create_app
-from adapter.fhir.definitions import Definitions
-from adapter.outbox.model import NewItem, State
+from mpox_adapter.api.app import create_app
+from mpox_adapter.fhir.definitions import Definitions
+from mpox_adapter.outbox.model import NewItem, State
 
 pytestmark = pytest.mark.anyio
 NOW = datetime(2026, 3, 1, tzinfo=UTC)

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from adapter.api.app import create_app
+from mpox_adapter.api.app import create_app
 
 pytestmark = pytest.mark.anyio
 

@@ -12,9 +12,9 @@ import anyio
 import httpx
 import pytest
 
-from adapter.api.app import create_app
-from adapter.fhir.definitions import Definitions
-from adapter.pipeline.jobs import INPUT, JobStore
+from mpox_adapter.api.app import create_app
+from mpox_adapter.fhir.definitions import Definitions
+from mpox_adapter.pipeline.jobs import INPUT, JobStore
 
 pytestmark = pytest.mark.anyio
 

@@ -3,7 +3,7 @@ cds-hooks, see its MANIFEST.md).
 
 * Every request example (spec 2.0.1 and 3.0 ballot, hooks library, Da Vinci CRD, Inferno,
   Epic, HAPI, the HL7 validator's vectors) is accepted or rejected as the spec says.
-* The response checker (`adapter.cds.conformance`: the logical model's structure plus the
+* The response checker (`mpox_adapter.cds.conformance`: the logical model's structure plus the
   FHIRPath invariants of invariants-from-fsh.json) agrees with the known verdicts on the
   third-party response examples, and every response the service produces passes it.
 * Feedback examples, the spec's and Epic's, are accepted and stored.
@@ -21,15 +21,15 @@ import httpx
 import pytest
 import respx
 
-from adapter.cds.conformance import (
+from mpox_adapter.cds.conformance import (
     INVARIANT_CONTEXTS,
     discovery_problems,
     invariant_problems,
     response_problems,
 )
-from adapter.cds.requests import REQUIRED_CONTEXT, parse_request
-from adapter.cds.services import SERVICES, discovery
-from adapter.errors import InputError
+from mpox_adapter.cds.requests import REQUIRED_CONTEXT, parse_request
+from mpox_adapter.cds.services import SERVICES, discovery
+from mpox_adapter.errors import InputError
 from tests.unit.test_cds_support import (
     VIGNETTES,
     bearer,

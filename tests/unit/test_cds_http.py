@@ -13,7 +13,7 @@ import httpx
 import pytest
 import respx
 
-from adapter.cds.services import PREFETCH
+from mpox_adapter.cds.services import PREFETCH
 from tests.unit.test_cds_support import (
     EHR_AUTHORIZATION,
     SigningKey,

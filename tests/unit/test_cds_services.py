@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from adapter.cds.cards import RULES_EXTENSION
-from adapter.cds.conformance import response_problems
+from mpox_adapter.cds.cards import RULES_EXTENSION
+from mpox_adapter.cds.conformance import response_problems
 from tests.unit.test_cds_support import (
     SigningKey,
     bearer,

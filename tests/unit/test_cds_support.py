@@ -27,8 +27,8 @@ import pytest
 import yaml
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from adapter.cds.conformance import Invariant
-from adapter.settings import Settings
+from mpox_adapter.cds.conformance import Invariant
+from mpox_adapter.settings import Settings
 from tests.conftest import skip_or_fail
 
 REPO = Path(__file__).resolve().parents[2]
@@ -136,7 +136,7 @@ def bearer(key: SigningKey, path: str, **claims: Any) -> dict[str, str]:
 async def cds_client(
     settings: Settings, today: date | None = None
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
-    from adapter.api.app import create_app
+    from mpox_adapter.api.app import create_app
     from tests.conftest import load_mpox_definitions
 
     app = create_app(settings, definitions=load_mpox_definitions())

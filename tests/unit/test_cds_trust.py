@@ -19,9 +19,9 @@ from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.hashes import SHA384
 
-from adapter.cds.trust import ReplayCache, TokenVerifier, Unauthorized, parse_jwks
-from adapter.errors import ConfigurationError
-from adapter.settings import CdsSettings, Settings
+from mpox_adapter.cds.trust import ReplayCache, TokenVerifier, Unauthorized, parse_jwks
+from mpox_adapter.errors import ConfigurationError
+from mpox_adapter.settings import CdsSettings, Settings
 from tests.unit.test_cds_support import (
     BASE,
     ISSUER,
@@ -143,7 +143,7 @@ async def test_the_specs_jwt_gets_a_bare_401_over_http(
             "public_base_url": "https://cds.example.org",
         }
     )
-    caplog.set_level(logging.WARNING, logger="adapter.api.cds")
+    caplog.set_level(logging.WARNING, logger="mpox_adapter.api.cds")
     async with cds_client(settings) as (client, _):
         answer = await client.get("/cds-services", headers={"Authorization": f"Bearer {compact}"})
     assert answer.status_code == 401

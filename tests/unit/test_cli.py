@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from adapter.cli.main import main
+from mpox_adapter.cli.main import main
 
 
 def test_forecast_runs_the_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from adapter.cli.main import main
+from mpox_adapter.cli.main import main
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 README = Path(__file__).resolve().parents[2] / "mappings" / "README.md"

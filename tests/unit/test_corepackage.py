@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from adapter.errors import DefinitionsUnavailableError
-from adapter.fhir import corepackage
+from mpox_adapter.errors import DefinitionsUnavailableError
+from mpox_adapter.fhir import corepackage
 
 
 def _tgz(files: dict[str, bytes]) -> bytes:

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from adapter.errors import DefinitionsUnavailableError
-from adapter.fhir import corepackage
-from adapter.fhir.definitions import Definitions
+from mpox_adapter.errors import DefinitionsUnavailableError
+from mpox_adapter.fhir import corepackage
+from mpox_adapter.fhir.definitions import Definitions
 
 IMMUNIZATION = "http://hl7.org/fhir/StructureDefinition/Immunization"
 

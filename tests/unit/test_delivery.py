@@ -15,11 +15,11 @@ import httpx
 import orjson
 import pytest
 
-from adapter.delivery.destination import Destination
-from adapter.delivery.worker import DeliveryWorker
-from adapter.outbox.memory import MemoryStore
-from adapter.outbox.model import NewItem, State
-from adapter.settings import DeliverySettings, DestinationSettings
+from mpox_adapter.delivery.destination import Destination
+from mpox_adapter.delivery.worker import DeliveryWorker
+from mpox_adapter.outbox.memory import MemoryStore
+from mpox_adapter.outbox.model import NewItem, State
+from mpox_adapter.settings import DeliverySettings, DestinationSettings
 
 pytestmark = pytest.mark.anyio
 
@@ -400,8 +400,8 @@ async def test_a_401_refreshes_the_token_once(
 
 
 async def test_destination_routing_by_resource_type() -> None:
-    from adapter.mapping.engine import Mapped
-    from adapter.pipeline.enqueue import outbox_items
+    from mpox_adapter.mapping.engine import Mapped
+    from mpox_adapter.pipeline.enqueue import outbox_items
 
     result = Mapped("f.csv", 2, "k", resources=[(r, None) for r in record(0)])
     destinations = {

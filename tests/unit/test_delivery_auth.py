@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from pydantic import TypeAdapter, ValidationError
 
-from adapter.delivery.auth import (
+from mpox_adapter.delivery.auth import (
     ASSERTION_TYPE,
     AuthSettings,
     BearerAuth,
@@ -35,7 +35,7 @@ from adapter.delivery.auth import (
     tls_options,
     token_source,
 )
-from adapter.errors import ConfigurationError, PermanentError, TransientError
+from mpox_adapter.errors import ConfigurationError, PermanentError, TransientError
 
 TOKEN_URL = "https://auth.example.test/oauth2/token"
 CLIENT_ID = "mpox-adapter"

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapter.delivery.backoff import MAX_RETRY_AFTER, Backoff
-from adapter.fhir.client import parse_retry_after
+from mpox_adapter.delivery.backoff import MAX_RETRY_AFTER, Backoff
+from mpox_adapter.fhir.client import parse_retry_after
 
 PROPS = settings(max_examples=300, deadline=None)
 unit = st.floats(0, 1, exclude_max=True)

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from adapter.delivery.breaker import CircuitBreaker
+from mpox_adapter.delivery.breaker import CircuitBreaker
 
 
 class Clock:

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from adapter.delivery.ratelimit import RateLimiter
+from mpox_adapter.delivery.ratelimit import RateLimiter
 
 
 class FakeTime:

@@ -12,8 +12,8 @@ import httpx
 import orjson
 import pytest
 
-from adapter.errors import PermanentError, TransientError
-from adapter.fhir.client import FhirClient
+from mpox_adapter.errors import PermanentError, TransientError
+from mpox_adapter.fhir.client import FhirClient
 
 BASE = "https://fhir.test/fhir"
 Handler = Callable[[httpx.Request], httpx.Response]

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from adapter.errors import InputError
-from adapter.fhir.definitions import Definitions
-from adapter.fhir.packages import load_into
-from adapter.fhir.xml import xml_to_json
+from mpox_adapter.errors import InputError
+from mpox_adapter.fhir.definitions import Definitions
+from mpox_adapter.fhir.packages import load_into
+from mpox_adapter.fhir.xml import xml_to_json
 
 CASES_DIR = Path(os.environ.get("MPOX_FHIR_TEST_CASES", "/work/shared/conformance/fhir-test-cases"))
 FHIR = 'xmlns="http://hl7.org/fhir"'

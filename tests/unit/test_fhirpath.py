@@ -15,9 +15,9 @@ from fhirpathpy.models import models
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapter.errors import InputError
-from adapter.fhir.definitions import Definitions
-from adapter.validation.fhirpath import (
+from mpox_adapter.errors import InputError
+from mpox_adapter.fhir.definitions import Definitions
+from mpox_adapter.validation.fhirpath import (
     EvalContext,
     FhirPathError,
     FhirPathEvaluationError,
@@ -26,7 +26,7 @@ from adapter.validation.fhirpath import (
     fallback_reasons,
     is_true,
 )
-from adapter.validation.fhirpath_fallback import OPTIONS, fhirpathpy_focus
+from mpox_adapter.validation.fhirpath_fallback import OPTIONS, fhirpathpy_focus
 
 SD = "http://hl7.org/fhir/StructureDefinition/"
 ELE_1 = "hasValue() or (children().count() > id.count())"
@@ -1255,7 +1255,7 @@ def test_core_invariants_on_empty_elements(definitions: Definitions) -> None:
 
 
 def test_choice_names_cover_the_core_package(definitions: Definitions) -> None:
-    from adapter.validation.fhirpath_nodes import CHOICE_SUFFIXES, PRIMITIVE_SUFFIXES
+    from mpox_adapter.validation.fhirpath_nodes import CHOICE_SUFFIXES, PRIMITIVE_SUFFIXES
 
     for url in definitions.urls("StructureDefinition"):
         sd = definitions.structure_definition(url)
@@ -1321,7 +1321,7 @@ DOM_3 = (
     element=st.dictionaries(st.sampled_from(["a", "_a", "b", "_b", "resourceType", "", "_"]), _json)
 )
 def test_children_count_matches_children(element: dict[str, Any]) -> None:
-    from adapter.validation.fhirpath_nodes import children, count_children
+    from mpox_adapter.validation.fhirpath_nodes import children, count_children
 
     assert count_children(element) == len(children(element))
 

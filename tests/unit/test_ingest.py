@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapter.errors import ConfigurationError, InputError
-from adapter.ingest import ReaderOptions, ReadError, Record, open_records, read_records
-from adapter.ingest import lines as lines_module
-from adapter.ingest.csvfile import sniff_delimiter
-from adapter.ingest.jsonfile import pointer_to_prefix
-from adapter.ingest.xlsxfile import cell_text
+from mpox_adapter.errors import ConfigurationError, InputError
+from mpox_adapter.ingest import ReaderOptions, ReadError, Record, open_records, read_records
+from mpox_adapter.ingest import lines as lines_module
+from mpox_adapter.ingest.csvfile import sniff_delimiter
+from mpox_adapter.ingest.jsonfile import pointer_to_prefix
+from mpox_adapter.ingest.xlsxfile import cell_text
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 COUNTS_FILE = SAMPLES / "counts.json"
@@ -376,7 +376,7 @@ def test_json_declared_encoding_that_cannot_decode() -> None:
 
 
 def test_json_in_many_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    from adapter.ingest import jsonfile
+    from mpox_adapter.ingest import jsonfile
 
     monkeypatch.setattr(jsonfile, "CHUNK_BYTES", 7)
     data = json.dumps({"meta": {"x": [1, 2]}, "items": [{"n": n} for n in range(50)]}).encode()

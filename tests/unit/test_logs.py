@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from adapter import logs
-from adapter.settings import LogSettings
+from mpox_adapter import logs
+from mpox_adapter.settings import LogSettings
 
 
 @pytest.mark.parametrize(
@@ -41,7 +41,7 @@ def test_json_log_lines_are_redacted_including_arguments_and_extras(
     try:
         raise ValueError("bad fnr 01818012345")
     except ValueError:
-        logging.getLogger("adapter.test").exception(
+        logging.getLogger("mpox_adapter.test").exception(
             "record %s failed", "01818012345", extra={"job": "j1", "detail": "cpr 0101701234"}
         )
     entry = json.loads(stream.getvalue().splitlines()[-1])

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from adapter.fhir.definitions import Definitions
-from adapter.pipeline.convert import Converter, Counts, build_converter, run_file
-from adapter.pipeline.output import ErrorWriter, NdjsonWriter
-from adapter.settings import Settings
+from mpox_adapter.fhir.definitions import Definitions
+from mpox_adapter.pipeline.convert import Converter, Counts, build_converter, run_file
+from mpox_adapter.pipeline.output import ErrorWriter, NdjsonWriter
+from mpox_adapter.settings import Settings
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 MAPPINGS = [

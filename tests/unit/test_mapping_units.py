@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapter.errors import ConfigurationError
-from adapter.fhir.definitions import Definitions
-from adapter.ingest.records import Record
-from adapter.mapping import identifiers
-from adapter.mapping.engine import load_mapping, resource_id
-from adapter.mapping.spec import load_spec
-from adapter.mapping.transforms import StepContext, TransformError, compile_steps
+from mpox_adapter.errors import ConfigurationError
+from mpox_adapter.fhir.definitions import Definitions
+from mpox_adapter.ingest.records import Record
+from mpox_adapter.mapping import identifiers
+from mpox_adapter.mapping.engine import load_mapping, resource_id
+from mpox_adapter.mapping.spec import load_spec
+from mpox_adapter.mapping.transforms import StepContext, TransformError, compile_steps
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
 
@@ -251,14 +251,14 @@ def _cached(path: Path, definitions: Definitions) -> Any:
 def test_resource_ids_are_the_uuid5_of_their_names(resource: str, key: str) -> None:
     import uuid
 
-    from adapter.mapping.engine import ID_NAMESPACE
+    from mpox_adapter.mapping.engine import ID_NAMESPACE
 
     expected = uuid.uuid5(ID_NAMESPACE, f"m|urn:x|{resource}|{key}")
     assert resource_id("m", "urn:x", resource, key) == str(expected)
 
 
 def test_constant_template_parts_are_not_shared_between_resources() -> None:
-    from adapter.mapping.template import compile_template
+    from mpox_adapter.mapping.template import compile_template
 
     template = {"code": {"coding": [{"system": "urn:s", "code": "c"}]}, "value": "$a"}
     render = compile_template(template, "t", {"a"}, lambda *_: lambda _: None, {}, "X")

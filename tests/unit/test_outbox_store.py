@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 
-from adapter.errors import ConfigurationError
-from adapter.outbox.memory import MemoryStore
-from adapter.outbox.model import Item, NewItem, State
-from adapter.outbox.store import Store, open_store
+from mpox_adapter.errors import ConfigurationError
+from mpox_adapter.outbox.memory import MemoryStore
+from mpox_adapter.outbox.model import Item, NewItem, State
+from mpox_adapter.outbox.store import Store, open_store
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 DEST = "fhir-no"
@@ -436,7 +436,7 @@ def test_threads_can_share_one_store(store: Store) -> None:
 def test_a_group_waits_while_part_of_it_backs_off(store: Store) -> None:
     """An item added to a group later must not go out before the group's item that is
     waiting to be retried (the Patient the new item refers to, say)."""
-    from adapter.outbox.model import NewItem
+    from mpox_adapter.outbox.model import NewItem
 
     store.enqueue([NewItem("d", "Patient", "p", "g", b'{"a":1}')], T0)
     (patient,) = store.lease("d", "w", 10, 60, T0)

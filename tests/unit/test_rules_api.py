@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from adapter.cli.main import main
+from mpox_adapter.cli.main import main
 from tests.unit.test_rules_support import condition, dose, parameters, patient, risk
 
 pytestmark = pytest.mark.anyio

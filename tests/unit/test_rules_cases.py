@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from adapter.rules.cases import CaseAssessment, case_service
+from mpox_adapter.rules.cases import CaseAssessment, case_service
 from tests.unit.test_rules_support import condition, exposure, parameters, patient, pcr, risk, span
 
 RASH, FEVER, MPOX = "271807003", "386661006", "359814004"

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from adapter.fhir.definitions import Definitions
-from adapter.rules.engine import Decision
-from adapter.rules.explain import explanations
-from adapter.rules.forecast import immds_forecast, run_forecast
-from adapter.validation.engine import Validator
+from mpox_adapter.fhir.definitions import Definitions
+from mpox_adapter.rules.engine import Decision
+from mpox_adapter.rules.explain import explanations
+from mpox_adapter.rules.forecast import immds_forecast, run_forecast
+from mpox_adapter.validation.engine import Validator
 from tests.unit.test_rules_support import (
     allergy,
     condition,

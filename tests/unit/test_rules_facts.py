@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from adapter.errors import InputError
-from adapter.rules import codes
-from adapter.rules.facts import facts_from
-from adapter.rules.forecast import immds_forecast
+from mpox_adapter.errors import InputError
+from mpox_adapter.rules import codes
+from mpox_adapter.rules.facts import facts_from
+from mpox_adapter.rules.forecast import immds_forecast
 from tests.unit.test_rules_support import (
     CS,
     allergy,

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from adapter.errors import ConfigurationError
-from adapter.rules.packs import PACK_DIR, build_pack, load_pack
+from mpox_adapter.errors import ConfigurationError
+from mpox_adapter.rules.packs import PACK_DIR, build_pack, load_pack
 
 RULES_MD = Path(__file__).resolve().parents[3] / "shared" / "guidelines" / "RULES.md"
 REQUIRED_PROJECT_RULES = {

@@ -8,10 +8,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapter.rules.engine import Decision
-from adapter.rules.facts import Facts
-from adapter.rules.forecast import immds_forecast, run_forecast
-from adapter.validation.engine import Validator
+from mpox_adapter.rules.engine import Decision
+from mpox_adapter.rules.facts import Facts
+from mpox_adapter.rules.forecast import immds_forecast, run_forecast
+from mpox_adapter.validation.engine import Validator
 from tests.conftest import load_mpox_definitions
 from tests.unit.test_rules_support import (
     allergy,

@@ -10,7 +10,7 @@ import itertools
 from datetime import date
 from typing import Any
 
-from adapter.rules.facts import facts_from
+from mpox_adapter.rules.facts import facts_from
 
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"

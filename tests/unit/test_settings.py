@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from adapter.errors import ConfigurationError
-from adapter.settings import Settings, load_settings
+from mpox_adapter.errors import ConfigurationError
+from mpox_adapter.settings import Settings, load_settings
 
 
 def test_from_mapping_ignores_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

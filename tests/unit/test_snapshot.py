@@ -12,8 +12,8 @@ from typing import Any
 import orjson
 import pytest
 
-from adapter.fhir.definitions import Definitions
-from adapter.validation.snapshot import SnapshotError, ensure_snapshot, generate_snapshot
+from mpox_adapter.fhir.definitions import Definitions
+from mpox_adapter.validation.snapshot import SnapshotError, ensure_snapshot, generate_snapshot
 
 Resource = dict[str, Any]
 CORE = "http://hl7.org/fhir/StructureDefinition/"

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from adapter.errors import ConfigurationError, TransientError
-from adapter.outbox.location import StoreLocation
+from mpox_adapter.errors import ConfigurationError, TransientError
+from mpox_adapter.outbox.location import StoreLocation
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from adapter.fhir.definitions import Definitions
-from adapter.validation.terminology import CodeCheck, Membership, Terminology
+from mpox_adapter.fhir.definitions import Definitions
+from mpox_adapter.validation.terminology import CodeCheck, Membership, Terminology
 
 MEMBER, NOT_MEMBER, UNKNOWN = Membership.MEMBER, Membership.NOT_MEMBER, Membership.UNKNOWN
 VS = "http://hl7.org/fhir/ValueSet/"

@@ -3,7 +3,7 @@ case service, against the answer its author took from the guideline documents.
 
 "Reported" rules are the forecast's forecastReason together with the case service's rules
 (the case rules have no element in the forecast output). Vignettes the engine disagrees with,
-after checking the documents, are listed in adapter/rules/README.md ("Vignette
+after checking the documents, are listed in mpox_adapter/rules/README.md ("Vignette
 disagreements") and marked xfail here with the reason.
 """
 
@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 import yaml
 
-from adapter.rules.cases import case_service
-from adapter.rules.forecast import immds_forecast
+from mpox_adapter.rules.cases import case_service
+from mpox_adapter.rules.forecast import immds_forecast
 
 VIGNETTES = Path(__file__).resolve().parents[1] / "vignettes"
 CASES = sorted((VIGNETTES / "cases").glob("*.yaml"))
 
-# vignette id -> why the engine's answer stands (details in adapter/rules/README.md)
+# vignette id -> why the engine's answer stands (details in mpox_adapter/rules/README.md)
 DISAGREEMENTS: dict[str, str] = {}
 
 

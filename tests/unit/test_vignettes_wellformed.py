@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 import yaml
 
-from adapter.fhir.definitions import Definitions
-from adapter.validation.engine import Validator
+from mpox_adapter.fhir.definitions import Definitions
+from mpox_adapter.validation.engine import Validator
 
 REPO = Path(__file__).resolve().parents[2]
 VIGNETTES = REPO / "tests" / "vignettes"

@@ -2,7 +2,7 @@
 read the forecast's output back into the vignette's `expected` vocabulary.
 
 The coding follows ../shared/terminology.md exactly; README.md in this folder lists every fact
-and the FHIR it becomes. This module depends on nothing in `adapter/` (in particular not on the
+and the FHIR it becomes. This module depends on nothing in `mpox_adapter/` (in particular not on the
 rules engine): the vignettes are the guideline's answer, written independently of the engine.
 
     build_parameters(vignette) -> Parameters (dict, FHIR R4 JSON)

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from adapter.fhir.definitions import Definitions
-from adapter.validation.engine import Validator
-from adapter.validation.issues import Issue
+from mpox_adapter.fhir.definitions import Definitions
+from mpox_adapter.validation.engine import Validator
+from mpox_adapter.validation.issues import Issue
 
 IMMUNIZATION: dict[str, Any] = {
     "resourceType": "Immunization",

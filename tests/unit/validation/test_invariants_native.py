@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapter.validation.fhirpath import EvalContext, compile_expression, is_true
-from adapter.validation.invariants import MPOX_DNR, MPOX_FNR, checker
+from mpox_adapter.validation.fhirpath import EvalContext, compile_expression, is_true
+from mpox_adapter.validation.invariants import MPOX_DNR, MPOX_FNR, checker
 
 CONTEXT = EvalContext(resource={}, root_resource={})
 DIGITS = st.text(alphabet="0123456789", min_size=9, max_size=12)

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from adapter.fhir.definitions import Definitions
-from adapter.validation.engine import Validator
-from adapter.validation.issues import Issue
-from adapter.validation.memo import InvariantMemo, SubtreeMemo, uses_context
+from mpox_adapter.fhir.definitions import Definitions
+from mpox_adapter.validation.engine import Validator
+from mpox_adapter.validation.issues import Issue
+from mpox_adapter.validation.memo import InvariantMemo, SubtreeMemo, uses_context
 
 BAD_CODING = {"system": "http://snomed.info/sct", "code": "372464004", "userSelected": "yes"}
 

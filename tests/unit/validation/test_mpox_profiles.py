@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from adapter.cli.main import main
-from adapter.fhir.definitions import Definitions
-from adapter.validation.engine import Validator
+from mpox_adapter.cli.main import main
+from mpox_adapter.fhir.definitions import Definitions
+from mpox_adapter.validation.engine import Validator
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "profiles"
 BASE = "http://mpox-adapter.org/fhir/StructureDefinition/"

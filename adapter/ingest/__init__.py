@@ -1,6 +1,0 @@
-"""Readers for local exports (CSV, JSON, NDJSON, XLSX) that stream records with their line."""
-
-from adapter.ingest.readers import open_records, read_records
-from adapter.ingest.records import ReaderOptions, ReadError, Record
-
-__all__ = ["ReadError", "ReaderOptions", "Record", "open_records", "read_records"]

@@ -18,16 +18,14 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     MPOX_DEFINITIONS__CACHE_DIR=/opt/fhir \
-    MPOX_DEFINITIONS__PROFILES_DIR=/app/profiles \
-    MPOX_MAPPINGS_DIR=/app/mappings \
     MPOX_STORE__URL=sqlite:////var/lib/mpox-adapter/adapter.db
 RUN groupadd --system --gid 10001 adapter \
  && useradd --system --uid 10001 --gid adapter --home-dir /var/lib/mpox-adapter --create-home adapter
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/fhir /opt/fhir
-COPY profiles /app/profiles
-COPY mappings /app/mappings
-WORKDIR /app
+# Profiles, mappings and rule packs are package data in the venv; the working folder is the
+# adapter's home, where it may write (data_dir defaults to ./var).
+WORKDIR /var/lib/mpox-adapter
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \

@@ -31,7 +31,8 @@ $(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
 definitions: $(RUN_STAMP)
 	@$(BIN)/mpox-adapter definitions path >/dev/null 2>&1 || $(BIN)/mpox-adapter definitions fetch
 
-# Compile profiles/fsh with the pinned SUSHI (Node and npm needed) and refresh profiles/*.json.
+# Compile profiles/fsh with the pinned SUSHI (Node and npm needed) and refresh the JSON the
+# package ships (mpox_adapter/profiles/*.json).
 profiles: definitions
 	MPOX_ADAPTER=$(BIN)/mpox-adapter bash profiles/build.sh
 

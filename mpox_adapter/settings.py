@@ -41,40 +41,54 @@ CONFIG_ENV_VAR = "MPOX_CONFIG"
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Attribute docstrings become field descriptions: `mpox_adapter.settings_reference`
+    # renders them into docs/configuration.md.
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class ServerSettings(_Section):
+    """The HTTP server that `serve` runs."""
+
     host: str = "127.0.0.1"
+    """Address to listen on; `0.0.0.0` accepts connections from other hosts."""
     port: int = Field(default=8000, ge=1, le=65535)
+    """TCP port to listen on."""
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    """Largest request body the API reads (ingest uploads aside); a larger one gets 413."""
     ingest_max_bytes: int = Field(default=2 * 1024**3, gt=0)
     """Largest export file `POST /ingest/{mapping}` accepts; it is streamed to disk."""
 
 
 class StoreSettings(_Section):
+    """The outbox: where accepted resources wait for delivery."""
+
     url: str = "sqlite:///var/adapter.db"
-
-
-def _project_folder(name: str) -> Path:
-    # Next to the package in a checkout; the container image sets its own path instead.
-    return Path(__file__).resolve().parent.parent / name
+    """`sqlite:///FILE` (relative path; `sqlite:////FILE` absolute) for one host, or
+    `postgresql://user@host/db` when several workers or hosts share the work."""
 
 
 class DefinitionsSettings(_Section):
+    """The FHIR definitions the validator loads: the R4 core package, the project's
+    profiles and any further implementation guides."""
+
     cache_dir: Path = Field(
         default_factory=lambda: Path(platformdirs.user_cache_dir("mpox-adapter")) / "fhir"
     )
     """Where the FHIR core package is unpacked (``<cache_dir>/hl7.fhir.r4.core#4.0.1``)."""
-    profiles_dir: Path = Field(default_factory=lambda: _project_folder("profiles"))
-    """The project's compiled profiles, extensions, terminology and ConceptMaps."""
+    profiles_dir: Path | None = None
+    """A folder of the project's conformance resources to load instead of the ones the
+    package ships (unset): for trying out a profile build before it is released."""
     igs: tuple[Path, ...] = ()
     """More conformance resources to load: JSON files, folders or FHIR package .tgz files."""
 
 
 class LogSettings(_Section):
+    """Logs go to stderr; identity numbers and dates are masked before they are written."""
+
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    """The least severe level written."""
     json_format: bool = True
+    """One JSON object per line; false: plain text lines."""
 
 
 def _https_url(url: str) -> str:
@@ -97,13 +111,19 @@ _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
 class NoAuth(_Section):
+    """No authentication (the default)."""
+
     type: Literal["none"] = "none"
 
 
 class BearerAuth(_Section):
+    """A fixed bearer token, read afresh at every use (so it can be rotated in place)."""
+
     type: Literal["bearer"]
     token_file: Path | None = None
+    """File holding the token (set this or `token_env`)."""
     token_env: str | None = None
+    """Environment variable holding the token (set this or `token_file`)."""
 
     @model_validator(mode="after")
     def _one_source(self) -> BearerAuth:
@@ -112,13 +132,22 @@ class BearerAuth(_Section):
 
 
 class ClientCredentialsAuth(_Section):
+    """OAuth 2.0 client credentials grant with a shared secret; the token is cached until
+    shortly before it expires."""
+
     type: Literal["client-credentials"]
     token_url: HttpsUrl
+    """The token endpoint (https; plain http only on localhost)."""
     client_id: str = Field(min_length=1)
+    """The client id registered with the token endpoint."""
     client_secret_file: Path | None = None
+    """File holding the client secret (set this or `client_secret_env`)."""
     client_secret_env: str | None = None
+    """Environment variable holding the client secret (set this or `client_secret_file`)."""
     scope: str | None = None
+    """Scopes to ask for, space-separated (unset: none asked for)."""
     method: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic"
+    """How the secret is sent: HTTP Basic authentication or form fields."""
 
     @model_validator(mode="after")
     def _one_source(self) -> ClientCredentialsAuth:
@@ -127,14 +156,25 @@ class ClientCredentialsAuth(_Section):
 
 
 class SmartBackendAuth(_Section):
+    """SMART Backend Services (also HelseID): the client credentials grant with a signed JWT
+    client assertion instead of a secret."""
+
     type: Literal["smart-backend"]
     token_url: HttpsUrl
+    """The token endpoint (https; plain http only on localhost); also the assertion's `aud`."""
     client_id: str = Field(min_length=1)
+    """The registered client id: the assertion's `iss` and `sub`."""
     key_file: Path
+    """Unencrypted PEM private key that signs the assertion (RSA of 2048 bits or more for
+    RS384, P-384 for ES384); read at every use."""
     alg: Literal["RS384", "ES384"] = "RS384"
+    """Signing algorithm of the assertion."""
     kid: str | None = None
+    """`kid` header of the assertion: the key's id in the JWKS registered with the server."""
     scope: str = Field(min_length=1)
+    """Scopes to ask for, space-separated, e.g. `system/Immunization.write`."""
     jku: str | None = None
+    """`jku` header of the assertion: the URL of the client's JWKS, if the server wants it."""
 
 
 AuthSettings = Annotated[
@@ -146,6 +186,7 @@ class TlsSettings(_Section):
     """Mutual TLS and a private CA. There is deliberately no way to turn verification off."""
 
     client_cert: Path | None = None
+    """PEM client certificate (and its key, unless `client_key` is set) for mutual TLS."""
     client_key: Path | None = None
     """Needed only when the key is not in the `client_cert` PEM file; unencrypted PEM."""
     ca_bundle: Path | None = None
@@ -162,26 +203,44 @@ class DestinationSettings(_Section):
     """A FHIR server the adapter delivers to (a registry, an EHR)."""
 
     base_url: str
+    """The server's FHIR base URL: https (plain http only on loopback, for tests)."""
     resource_types: tuple[str, ...] | None = None
     """Only these resource types go there (None: every type)."""
     profiles: tuple[str, ...] | None = None
     """Only resources claiming one of these profiles go there (None: any)."""
     mode: Literal["transaction", "batch", "single"] = "transaction"
+    """One transaction Bundle (all or nothing), one batch Bundle (entry by entry), or one
+    request per resource."""
     batch_size: int = Field(default=100, ge=1, le=1000)
+    """Resources per Bundle in the transaction and batch modes."""
     concurrency: int = Field(default=1, ge=1, le=16)
+    """Requests that may start together before `rate_limit` paces them (its burst)."""
     timeout: float = Field(default=30.0, gt=0)
+    """Seconds a request may take."""
     connect_timeout: float = Field(default=10.0, gt=0)
+    """Seconds to establish a connection."""
     rate_limit: float | None = Field(default=None, gt=0)
     """Requests per second at most (None: no limit)."""
     headers: dict[str, str] = Field(default_factory=dict)
+    """Extra HTTP headers sent with every request to this server."""
     auth: AuthSettings = Field(default_factory=NoAuth)
+    """How the adapter proves who it is to the server."""
     tls: TlsSettings | None = None
+    """None: the public CAs are trusted and no client certificate is sent."""
     idempotency: Literal["conditional-create", "put"] = "conditional-create"
+    """`conditional-create`: POST with `If-None-Exist` on the resource's identifier;
+    `put`: PUT at the resource's deterministic id."""
     max_attempts: int = Field(default=12, ge=1)
+    """Attempts before an item that keeps failing transiently goes to the dead-letter queue."""
     backoff_base: float = Field(default=2.0, gt=0)
+    """Seconds: retry n waits a random time up to `backoff_base` * 2^n (full jitter)."""
     backoff_cap: float = Field(default=600.0, gt=0)
+    """Seconds: the longest backoff (a server's `Retry-After` may ask for more, up to an
+    hour)."""
     breaker_threshold: int = Field(default=5, ge=1)
+    """Consecutive failed sends that open the circuit breaker (sending pauses)."""
     breaker_reset_seconds: float = Field(default=30.0, gt=0)
+    """Seconds the breaker stays open before one trial send is let through."""
 
     @field_validator("base_url")
     @classmethod
@@ -193,9 +252,12 @@ class DestinationSettings(_Section):
 
 
 class DeliverySettings(_Section):
+    """The delivery worker (in `serve`, `worker` and `push`)."""
+
     lease_seconds: float = Field(default=120.0, gt=0)
     """How long a worker may hold items before another worker takes them over."""
     poll_seconds: float = Field(default=1.0, gt=0)
+    """How often an idle worker looks for due items."""
     run_in_server: bool = True
     """`serve` runs a delivery worker too."""
 
@@ -228,9 +290,13 @@ class CdsSettings(_Section):
     verify_jwt: bool = True
     """Off only for local development: the service then trusts any caller."""
     clock_skew_seconds: int = Field(default=60, ge=0, le=600)
+    """Leeway for the JWT's `exp`, `iat` and `nbf` against this host's clock."""
     cors_origins: tuple[str, ...] = ()
+    """Browser origins allowed to call the API (CORS); empty: no CORS headers."""
     fhir_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    """Time allowed for all FHIR queries of one hook call together; then 412."""
     max_fhir_pages: int = Field(default=5, ge=1, le=100)
+    """Search result pages followed per prefetch key; more: 412."""
     fhir_batch: bool = False
     """Fetch what the prefetch lacks in one batch Bundle (one round trip instead of one per
     query) from servers that support batch; a server that refuses it gets separate queries."""
@@ -278,20 +344,32 @@ class CdsSettings(_Section):
 
 
 class Settings(BaseSettings):
+    """Every setting of the adapter, read once at start-up (`load_settings`) and passed down;
+    docs/configuration.md lists them all."""
+
     model_config = SettingsConfigDict(
-        env_prefix="MPOX_", env_nested_delimiter="__", extra="forbid", frozen=True
+        env_prefix="MPOX_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
     )
 
     jurisdiction: Jurisdiction = "NO"
+    """Whose rules apply when a request or file does not say: `NO` (FHI) or `DK` (SST)."""
     server: ServerSettings = Field(default_factory=ServerSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     definitions: DefinitionsSettings = Field(default_factory=DefinitionsSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     destinations: dict[str, DestinationSettings] = Field(default_factory=dict)
+    """One section per server, under a name you choose (`[destinations.registry]`); the name
+    shows in the outbox, the logs and the metrics."""
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     cds: CdsSettings = Field(default_factory=CdsSettings)
-    mappings_dir: Path = Field(default_factory=lambda: _project_folder("mappings"))
-    """The mapping files (``<name>.yaml``) that `convert`, `push` and the ingest API use."""
+    mappings_dir: Path | None = None
+    """Your own mapping files (``<name>.yaml``) for `convert`, `push` and the ingest API. They
+    are looked up before the mappings the package ships, so one of the same name replaces
+    the shipped one. Unset: the shipped mappings only."""
     data_dir: Path = Path("var")
     """Where the adapter keeps its working files (ingest jobs under ``<data_dir>/ingest``)."""
 

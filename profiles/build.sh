@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Compile the mpox FHIR Shorthand (profiles/fsh) with the pinned SUSHI, with snapshots, and copy
-# the conformance resources (StructureDefinition-*, ValueSet-*, CodeSystem-*, ConceptMap-*.json)
-# to OUTPUT_DIR (default: profiles/). Offline: SUSHI loads only hl7.fhir.r4.core#4.0.1, which is
-# taken from the adapter's verified cache (`mpox-adapter definitions path`).
+# the conformance resources (StructureDefinition-*, ValueSet-*, CodeSystem-*, ConceptMap-*,
+# OperationDefinition-*.json) to OUTPUT_DIR (default: mpox_adapter/profiles/, where the package
+# ships them). Offline: SUSHI loads only hl7.fhir.r4.core#4.0.1, which is taken from the
+# adapter's verified cache (`mpox-adapter definitions path`).
 #
 # usage: bash profiles/build.sh [OUTPUT_DIR]
 # env:   MPOX_ADAPTER  the mpox-adapter command (default: .venv/bin/mpox-adapter in the repo root)
@@ -12,7 +13,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-out="${1:-$here}"
+out="${1:-$root/mpox_adapter/profiles}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 adapter="${MPOX_ADAPTER:-$root/.venv/bin/mpox-adapter}"
@@ -61,7 +62,7 @@ fi
 generated="$here/fsh/fsh-generated/resources"
 shopt -s nullglob
 for f in "$out"/StructureDefinition-*.json "$out"/ValueSet-*.json \
-    "$out"/CodeSystem-*.json "$out"/ConceptMap-*.json; do
+    "$out"/CodeSystem-*.json "$out"/ConceptMap-*.json "$out"/OperationDefinition-*.json; do
     rm -f "$f"
 done
 files=("$generated"/*.json)

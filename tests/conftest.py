@@ -63,7 +63,7 @@ def load_mpox_definitions() -> Definitions:
 
 @pytest.fixture(scope="session")
 def mpox_definitions(core_cache_dir: Path) -> Definitions:
-    """The core package plus the project's compiled profiles in `profiles/`."""
+    """The core package plus the profiles the package ships (mpox_adapter/profiles/)."""
     try:
         return load_mpox_definitions()
     except DefinitionsUnavailableError as exc:

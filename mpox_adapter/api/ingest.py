@@ -23,8 +23,9 @@ from mpox_adapter.api.responses import FhirResponse, error_response
 from mpox_adapter.errors import ConfigurationError, InputError
 from mpox_adapter.fhir.definitions import Definitions
 from mpox_adapter.mapping.engine import Mapped
+from mpox_adapter.mapping.folders import MappingFolders
 from mpox_adapter.mapping.spec import load_spec
-from mpox_adapter.pipeline.convert import Converter, build_converter, mapping_path
+from mpox_adapter.pipeline.convert import Converter, build_converter
 from mpox_adapter.pipeline.jobs import INPUT, OUTPUT, Job, JobStore, JobWorker, Status
 from mpox_adapter.settings import Settings
 
@@ -112,10 +113,10 @@ async def post_ingest(mapping: str, request: Request, source: str | None = None)
     ingest: Ingest = request.app.state.ingest
     settings = ingest.settings
     try:
-        path = mapping_path(settings, mapping)
+        found = MappingFolders(settings.mappings_dir).find(mapping)
     except ConfigurationError as exc:
         return error_response(404, str(exc))
-    reader_format = load_spec(path).source.reader.format
+    reader_format = load_spec(found.path).source.reader.format
     limit = settings.server.ingest_max_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:

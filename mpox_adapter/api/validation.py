@@ -13,7 +13,13 @@ from mpox_adapter.validation.engine import Validator
 
 router = APIRouter()
 
-PUBLISHED_TYPES = ("StructureDefinition", "ValueSet", "CodeSystem", "ConceptMap")
+PUBLISHED_TYPES = (
+    "StructureDefinition",
+    "ValueSet",
+    "CodeSystem",
+    "ConceptMap",
+    "OperationDefinition",
+)
 VALIDATE_DEFINITION = "http://hl7.org/fhir/OperationDefinition/Resource-validate"
 
 JsonBody = Annotated[Any, Depends(json_body)]

@@ -1,8 +1,10 @@
 """Load conformance resources from JSON files, folders and FHIR package ``.tgz`` files.
 
 This is what ``--ig`` reads (like the HL7 validator's ``-ig``) and how the project's own
-``profiles/`` folder is loaded. Loose ``.xml`` files are converted to JSON with the core
-definitions; one that cannot be converted is skipped with the reason.
+profiles are loaded: a source is a file or folder on disk, or one inside the installed package
+(an `importlib.resources` Traversable, which need not be on disk). Loose ``.xml`` files are
+converted to JSON with the core definitions; one that cannot be converted is skipped with the
+reason.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import orjson
@@ -30,10 +32,10 @@ class LoadReport:
     """Files not read, each with the reason."""
 
 
-def load_into(definitions: Definitions, source: Path) -> LoadReport:
+def load_into(definitions: Definitions, source: Traversable) -> LoadReport:
     """Add every conformance resource found at `source` to `definitions`."""
     report = LoadReport()
-    if not source.exists():
+    if not (source.is_dir() or source.is_file()):
         raise ConfigurationError(f"{source}: no such file or folder")
     for name, resource in _resources(source, report, definitions):
         if resource.get("resourceType") == "ImplementationGuide":
@@ -60,12 +62,12 @@ def load_into(definitions: Definitions, source: Path) -> LoadReport:
 
 
 def _resources(
-    source: Path, report: LoadReport, definitions: Definitions
+    source: Traversable, report: LoadReport, definitions: Definitions
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     if source.is_dir():
         # Only the folder's own files, as the HL7 validator's -ig does: build trees
         # (fsh-generated/, node_modules/) below it hold copies and tooling, not the guide.
-        for path in sorted(source.iterdir()):
+        for path in sorted(source.iterdir(), key=lambda entry: entry.name):
             if path.is_file():
                 yield from _file(path, report, definitions)
     else:
@@ -73,7 +75,7 @@ def _resources(
 
 
 def _file(
-    path: Path, report: LoadReport, definitions: Definitions
+    path: Traversable, report: LoadReport, definitions: Definitions
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     name = path.name
     if name.endswith((".tgz", ".tar.gz")):
@@ -91,9 +93,9 @@ def _file(
             yield str(path), converted
 
 
-def _package(path: Path, report: LoadReport) -> Iterator[tuple[str, dict[str, Any]]]:
+def _package(path: Traversable, report: LoadReport) -> Iterator[tuple[str, dict[str, Any]]]:
     try:
-        with tarfile.open(path, mode="r:gz") as archive:
+        with path.open("rb") as raw, tarfile.open(fileobj=raw, mode="r:gz") as archive:
             for member in archive:
                 if (
                     not member.isfile()

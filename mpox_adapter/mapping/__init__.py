@@ -1,1 +1,2 @@
-"""Declarative mapping of local records to FHIR R4 resources (files in `mappings/`)."""
+"""Declarative mapping of local records to FHIR R4 resources (``<name>.yaml`` files; the
+language is described in docs/mappings.md)."""

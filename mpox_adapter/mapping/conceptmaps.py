@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from mpox_adapter.errors import ConfigurationError
@@ -55,7 +56,7 @@ class ConceptMapIndex:
         return self._exact.get(code) or self._folded.get(code.casefold())
 
 
-def resolve(name: str, definitions: Definitions, base_dir: Path) -> ConceptMapIndex:
+def resolve(name: str, definitions: Definitions, base_dir: Traversable) -> ConceptMapIndex:
     """A ConceptMap by id (``no-administrasjonsmate-to-snomed``), canonical URL, or a CSV
     file relative to the mapping file (columns: source_code, target_system, target_code,
     target_display)."""
@@ -68,13 +69,16 @@ def resolve(name: str, definitions: Definitions, base_dir: Path) -> ConceptMapIn
     return ConceptMapIndex(found)
 
 
-def concept_map_from_csv(path: Path) -> dict[str, Any]:
+def concept_map_from_csv(path: Traversable) -> dict[str, Any]:
     """Turn a translation table into a ConceptMap, one group per target system."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
+        text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         raise ConfigurationError(f"cannot read code table {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigurationError(f"code table {path} is not UTF-8: {exc.reason}") from exc
+    # newline="": quoted cells keep their own line breaks, as csv expects.
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
     if not rows or any(column not in rows[0] for column in CSV_COLUMNS[:3]):
         raise ConfigurationError(f"{path}: a code table needs the columns {', '.join(CSV_COLUMNS)}")
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -86,7 +90,7 @@ def concept_map_from_csv(path: Path) -> dict[str, Any]:
         groups.setdefault(row["target_system"], []).append(element)
     return {
         "resourceType": "ConceptMap",
-        "url": f"urn:mpox-adapter:code-table:{path.stem}",
+        "url": f"urn:mpox-adapter:code-table:{path.name.rsplit('.', 1)[0]}",
         "status": "active",
         "group": [{"target": system, "element": elements} for system, elements in groups.items()],
     }

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from hashlib import sha1
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from mpox_adapter import __version__
 from mpox_adapter.errors import ConfigurationError
 from mpox_adapter.fhir.definitions import Definitions
 from mpox_adapter.ingest.records import Record
+from mpox_adapter.mapping.folders import MappingFolders
 from mpox_adapter.mapping.spec import Condition, FieldSpec, MappingSpec, ResourceSpec, load_spec
 from mpox_adapter.mapping.template import Render, Scope, compile_template, compile_text, lookup
 from mpox_adapter.mapping.transforms import Step, StepContext, TransformError, compile_steps
@@ -109,13 +111,16 @@ class CompiledMapping:
         self,
         spec: MappingSpec,
         definitions: Definitions,
-        base_dir: Path,
+        folders: MappingFolders,
+        base_dir: Traversable,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.spec = spec
         self.name = spec.mapping
         self.version = spec.version
         self.system = spec.source.system
+        self.folders = folders
+        """Where the mappings this one refers to are found."""
         self.base_dir = base_dir
         self.clock = clock or (lambda: datetime.now(UTC))
         context = StepContext(spec.timezone, definitions, base_dir)
@@ -185,7 +190,7 @@ class CompiledMapping:
                 f"{resource_type}/{scope['$ids'][target]}" if target in scope["$ids"] else None
             )
         if isinstance(target, dict) and {"mapping", "resource", "key"} <= set(target):
-            other = load_spec(self.base_dir / f"{target['mapping']}.yaml")
+            other = self.folders.spec(str(target["mapping"]))
             resource = other.resources.get(target["resource"])
             if resource is None:
                 raise ConfigurationError(
@@ -333,7 +338,21 @@ class CompiledMapping:
 def load_mapping(
     path: Path, definitions: Definitions, clock: Callable[[], datetime] | None = None
 ) -> CompiledMapping:
-    return CompiledMapping(load_spec(path), definitions, path.parent, clock)
+    """The mapping file at `path`; the mappings it refers to are looked up in its folder
+    first, then among the shipped ones."""
+    folder = path.parent
+    return CompiledMapping(load_spec(path), definitions, MappingFolders(folder), folder, clock)
+
+
+def load_named_mapping(
+    name: str,
+    folders: MappingFolders,
+    definitions: Definitions,
+    clock: Callable[[], datetime] | None = None,
+) -> CompiledMapping:
+    """The mapping `name`, from the first of `folders` that has it."""
+    found = folders.find(name)
+    return CompiledMapping(load_spec(found.path), definitions, folders, found.folder, clock)
 
 
 def _label(spec: _Field) -> str:

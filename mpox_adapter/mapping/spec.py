@@ -1,12 +1,12 @@
-"""The mapping file format (`mappings/*.yaml`), checked when it is loaded.
+"""The mapping file format (``<name>.yaml``), checked when it is loaded.
 
-See `mappings/README.md` for every key with examples. A mistake in a mapping file is a
+See docs/mappings.md for every key with examples. A mistake in a mapping file is a
 `ConfigurationError` naming the file and the key, raised before any record is read.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Any, Literal
 
 import yaml
@@ -80,7 +80,7 @@ class MappingSpec(_Strict):
     resources: dict[str, ResourceSpec] = Field(min_length=1)
 
 
-def load_spec(path: Path) -> MappingSpec:
+def load_spec(path: Traversable) -> MappingSpec:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -96,6 +96,6 @@ def load_spec(path: Path) -> MappingSpec:
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
         raise ConfigurationError(f"{path}: {problems}") from exc
-    if spec.mapping != path.stem:
+    if spec.mapping != path.name.rsplit(".", 1)[0]:
         raise ConfigurationError(f"{path}: `mapping: {spec.mapping}` must match the file name")
     return spec

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -36,7 +36,7 @@ class TransformError(ValueError):
 class StepContext:
     """What compiling a step may need: the mapping's defaults and the definitions."""
 
-    def __init__(self, timezone: str, definitions: Definitions, base_dir: Path) -> None:
+    def __init__(self, timezone: str, definitions: Definitions, base_dir: Traversable) -> None:
         self.timezone = timezone
         self.definitions = definitions
         self.base_dir = base_dir

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from mpox_adapter.fhir.definitions import Definitions
@@ -10,6 +12,10 @@ from mpox_adapter.fhir.packages import LoadReport, load_into
 from mpox_adapter.settings import DefinitionsSettings
 
 PROJECT_CANONICAL = "http://mpox-adapter.org/fhir/"
+
+SHIPPED_PROFILES: Traversable = resources.files("mpox_adapter") / "profiles"
+"""The project's compiled profiles, extensions, terminology, ConceptMaps and
+OperationDefinitions, as package data (built from profiles/fsh by `make profiles`)."""
 
 
 def load_definitions(
@@ -19,9 +25,8 @@ def load_definitions(
     (later sources win when they define the same URL)."""
     definitions = Definitions.from_core_package(settings.cache_dir)
     report = LoadReport()
-    for source in (settings.profiles_dir, *settings.igs, *extra):
-        if source == settings.profiles_dir and not source.exists():
-            continue
+    profiles = settings.profiles_dir or SHIPPED_PROFILES
+    for source in (profiles, *settings.igs, *extra):
         part = load_into(definitions, source)
         report.loaded.extend(part.loaded)
         report.skipped.extend(part.skipped)

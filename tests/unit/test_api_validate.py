@@ -7,6 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
+from mpox_adapter.api.metadata import CANONICAL_BASE
+from mpox_adapter.fhir.definitions import Definitions
+
 pytestmark = pytest.mark.anyio
 
 FHIR_JSON = {"content-type": "application/fhir+json"}
@@ -105,6 +108,7 @@ async def test_wrong_content_type_is_415(client: httpx.AsyncClient) -> None:
         ("/fhir/ValueSet/mpox-vaccine", "ValueSet"),
         ("/fhir/CodeSystem/risk-factor", "CodeSystem"),
         ("/fhir/ConceptMap/no-administrasjonsmate-to-snomed", "ConceptMap"),
+        ("/fhir/OperationDefinition/immds-forecast", "OperationDefinition"),
     ],
 )
 async def test_published_conformance_resources(
@@ -135,3 +139,30 @@ async def test_capability_statement_lists_validate_and_profiles(client: httpx.As
         "http://mpox-adapter.org/fhir/StructureDefinition/mpox-patient",
         "http://mpox-adapter.org/fhir/StructureDefinition/mpox-exposure",
     } <= profiles
+
+
+def _canonicals(statement: dict[str, Any]) -> set[str]:
+    """Every canonical URL the CapabilityStatement points at (not its own)."""
+    found = {*statement.get("instantiates", []), *statement.get("imports", [])}
+    for rest in statement["rest"]:
+        found |= {op["definition"] for op in rest.get("operation", [])}
+        for resource in rest.get("resource", []):
+            found |= {op["definition"] for op in resource.get("operation", [])}
+            found |= set(resource.get("supportedProfile", []))
+            found |= {resource["profile"]} if "profile" in resource else set()
+    return found
+
+
+async def test_every_canonical_the_capability_statement_names_resolves(
+    client: httpx.AsyncClient, mpox_definitions: Definitions
+) -> None:
+    """Ours are served here; the others (HL7's $validate) are in the core definitions."""
+    canonicals = _canonicals((await client.get("/fhir/metadata")).json())
+    ours = {url for url in canonicals if url.startswith(CANONICAL_BASE)}
+    assert f"{CANONICAL_BASE}/OperationDefinition/immds-forecast" in ours
+    for url in sorted(ours):
+        response = await client.get("/fhir" + url.removeprefix(CANONICAL_BASE))
+        assert response.status_code == 200, url
+        assert response.json()["url"] == url
+    for url in sorted(canonicals - ours):
+        assert url in mpox_definitions, url

@@ -13,11 +13,10 @@ from mpox_adapter.errors import ConfigurationError
 from mpox_adapter.fhir.definitions import Definitions
 from mpox_adapter.ingest.records import Record
 from mpox_adapter.mapping import identifiers
-from mpox_adapter.mapping.engine import load_mapping, resource_id
+from mpox_adapter.mapping.engine import load_mapping, load_named_mapping, resource_id
+from mpox_adapter.mapping.folders import SHIPPED_MAPPINGS, MappingFolders
 from mpox_adapter.mapping.spec import load_spec
 from mpox_adapter.mapping.transforms import StepContext, TransformError, compile_steps
-
-MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
 
 
 @pytest.mark.parametrize(
@@ -64,7 +63,7 @@ def test_organisation_numbers() -> None:
 
 @pytest.fixture(scope="module")
 def context(mpox_definitions: Definitions) -> StepContext:
-    return StepContext("Europe/Oslo", mpox_definitions, MAPPINGS)
+    return StepContext("Europe/Oslo", mpox_definitions, SHIPPED_MAPPINGS)
 
 
 def run(steps: list[Any], value: Any, context: StepContext) -> Any:
@@ -229,21 +228,21 @@ def test_random_records_never_crash_any_mapping(record: dict[str, Any]) -> None:
     from tests.conftest import load_mpox_definitions
 
     definitions = load_mpox_definitions()
-    for path in sorted(MAPPINGS.glob("*.yaml")):
-        mapping = _cached(path, definitions)
+    for name in MappingFolders().names():
+        mapping = _cached(name, definitions)
         result = mapping.map(Record("fuzz.csv", 7, record))
         assert result.line == 7
         if result.rejected:
             assert all(issue.field and issue.message for issue in result.issues)
 
 
-_MAPPINGS: dict[Path, Any] = {}
+_MAPPINGS: dict[str, Any] = {}
 
 
-def _cached(path: Path, definitions: Definitions) -> Any:
-    if path not in _MAPPINGS:
-        _MAPPINGS[path] = load_mapping(path, definitions)
-    return _MAPPINGS[path]
+def _cached(name: str, definitions: Definitions) -> Any:
+    if name not in _MAPPINGS:
+        _MAPPINGS[name] = load_named_mapping(name, MappingFolders(), definitions)
+    return _MAPPINGS[name]
 
 
 @settings(max_examples=200, deadline=None)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from mpox_adapter.errors import InputError
 from mpox_adapter.rules import codes
 from mpox_adapter.rules.facts import facts_from
 from mpox_adapter.rules.forecast import immds_forecast
+from mpox_adapter.validation.service import SHIPPED_PROFILES
 from tests.unit.test_rules_support import (
     CS,
     allergy,
@@ -25,8 +25,6 @@ from tests.unit.test_rules_support import (
     risk,
     span,
 )
-
-PROFILES = Path(__file__).resolve().parents[2] / "profiles"
 
 
 def test_age_is_whole_years_on_the_assessment_date() -> None:
@@ -114,7 +112,7 @@ def test_exposure_risk_is_derived_from_the_contact_type() -> None:
 
 def test_contact_risk_mirrors_the_conceptmap() -> None:
     conceptmap = json.loads(
-        (PROFILES / "ConceptMap-contact-type-to-exposure-risk.json").read_text()
+        (SHIPPED_PROFILES / "ConceptMap-contact-type-to-exposure-risk.json").read_text()
     )
     mapped = {
         element["code"]: element["target"][0]["code"]

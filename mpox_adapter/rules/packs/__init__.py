@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import yaml
@@ -23,7 +24,8 @@ from mpox_adapter.rules.conditions import Compiled, ConditionError, compile_cond
 from mpox_adapter.rules.context import NAMES
 from mpox_adapter.rules.packs.schema import PackFile, Rule, check_rule, placeholders
 
-PACK_DIR = Path(__file__).parent
+PACK_DIR: Traversable = resources.files(__name__)
+"""The packs, as package data."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-// External code systems (see ../shared/terminology.md)
+// External code systems (see docs/data-dictionary.md)
 Alias: $sct = http://snomed.info/sct
 Alias: $loinc = http://loinc.org
 Alias: $icd10 = http://hl7.org/fhir/sid/icd-10

@@ -1,4 +1,4 @@
-// Project CodeSystems: codes for facts no verified standard code covers (terminology.md).
+// Project CodeSystems: codes for facts no verified standard code covers (docs/data-dictionary.md).
 // Every CodeSystem is complete and case-sensitive; every concept has a display and a definition.
 
 RuleSet: ProjectCodeSystem

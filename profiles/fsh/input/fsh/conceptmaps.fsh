@@ -1,4 +1,4 @@
-// ConceptMaps from the local codes of the source formats (../shared/samples/README.md) to
+// ConceptMaps from the local codes of the source formats (examples/README.md) to
 // the codes of the profiles. Local code systems are named http://mpox-adapter.org/fhir/local/<name>.
 // (Generated once from a table and then edited by hand: this file is the source.)
 

@@ -1,5 +1,5 @@
 // Extensions. mpox-priority-group and mpox-clade go on the records; the forecast extensions go
-// on ImmunizationRecommendation.recommendation in the answer of $immds-forecast (DESIGN.md).
+// on ImmunizationRecommendation.recommendation in the answer of $immds-forecast (docs/contract.md).
 
 Extension: MpoxPriorityGroupExtension
 Id: mpox-priority-group

@@ -1,4 +1,4 @@
-// The six mpox profiles. How every fact is coded: ../shared/terminology.md.
+// The six mpox profiles. How every fact is coded: docs/data-dictionary.md.
 
 Profile: MpoxPatient
 Parent: Patient

@@ -33,7 +33,7 @@ async def list_deliveries(
     items = await asyncio.to_thread(store.items, status, destination, limit, after)
     counts = await asyncio.to_thread(store.counts)
     return {
-        "items": [summary(item) for item in items],
+        "items": [item.summary() for item in items],
         "next": f"/deliveries?after={items[-1].id}&limit={limit}" if len(items) == limit else None,
         "counts": [
             {"destination": d, "state": str(s), "count": n} for (d, s), n in sorted(counts.items())
@@ -46,7 +46,7 @@ async def get_delivery(request: Request, item_id: int) -> dict[str, Any]:
     item = await asyncio.to_thread(_store(request).get, item_id)
     if item is None:
         raise HTTPException(404, f"delivery {item_id} is not known")
-    detail = summary(item)
+    detail = item.summary()
     detail["outcome"] = item.outcome
     if item.state is State.DELIVERED:
         detail["auditEvent"] = audit_event(item)
@@ -63,21 +63,6 @@ async def replay(request: Request, item_id: int) -> dict[str, Any]:
         raise HTTPException(409, f"delivery {item_id} is {item.state}, not dead")
     await asyncio.to_thread(store.replay, item_id, datetime.now(UTC))
     return {"id": item_id, "state": str(State.PENDING)}
-
-
-def summary(item: Item) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "destination": item.destination,
-        "resource": f"{item.resource_type}/{item.resource_id}",
-        "state": str(item.state),
-        "attempts": item.attempts,
-        "notBefore": item.not_before.isoformat(),
-        "lastError": item.last_error,
-        "receipt": item.receipt,
-        "created": item.created.isoformat(),
-        "updated": item.updated.isoformat(),
-    }
 
 
 def audit_event(item: Item) -> dict[str, Any]:

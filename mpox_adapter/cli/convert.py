@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
+from mpox_adapter.cli.console import console
 from mpox_adapter.errors import ConfigurationError, InputError
 from mpox_adapter.settings import Settings
 
@@ -21,7 +22,7 @@ SHOWN_ERRORS = 20
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser("convert", parents=[common], help="map and validate local exports")
-    parser.add_argument("--mapping", required=True, help="mapping name (a file in mappings/)")
+    parser.add_argument("--mapping", required=True, help="mapping name (yours or shipped)")
     parser.add_argument("inputs", nargs="+", metavar="INPUT", type=Path)
     parser.add_argument("-o", "--output", type=Path, help="valid resources (default: stdout)")
     parser.add_argument("--errors", type=Path, help="rejected records as NDJSON")
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if not path.is_file():
             raise ConfigurationError(f"{path}: no such file")
     converter = build_converter(settings, args.mapping)
-    err = Console(stderr=True, highlight=False)
+    err = console(stderr=True)
     counts = Counts()
     shown = 0
     with ExitStack() as stack:
@@ -81,15 +82,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_INVALID if counts.rejected else EXIT_OK
 
 
-def _progress(console: Console) -> Progress:
+def _progress(err: Console) -> Progress:
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         TaskProgressColumn(),
         TimeRemainingColumn(),
-        console=console,
+        console=err,
         transient=True,
-        disable=not console.is_terminal,
+        disable=not err.is_terminal,
     )
 
 
@@ -98,10 +99,10 @@ def _describe(result: Any) -> str:
     return f"[red]rejected[/red] {escape(result.source)}:{result.line}: {escape(issues)}"
 
 
-def _summary(console: Console, counts: Any, args: argparse.Namespace) -> None:
+def _summary(err: Console, counts: Any, args: argparse.Namespace) -> None:
     resources = ", ".join(f"{n} {t}" for t, n in counts.resources.items()) or "no resources"
-    console.print(
+    err.print(
         f"{counts.records} record(s): {counts.accepted} accepted, "
-        f"{counts.rejected} rejected; {resources}"
+        f"{counts.rejected} rejected; {escape(resources)}"
         + (f"; errors in {escape(str(args.errors))}" if args.errors and counts.rejected else "")
     )

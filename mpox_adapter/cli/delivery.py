@@ -5,18 +5,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
+import orjson
 from rich.markup import escape
 from rich.table import Table
 
+from mpox_adapter.cli.console import console
 from mpox_adapter.errors import ConfigurationError, InputError
+from mpox_adapter.outbox.model import Item, State
 from mpox_adapter.settings import Settings
 
 EXIT_OK, EXIT_INVALID = 0, 1
+_JSON_HELP = "one JSON object per item and line on stdout (no resource bodies)"
 
 
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -35,24 +39,25 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     deliveries.add_argument("--destination")
     deliveries.add_argument("--limit", type=int, default=50)
+    deliveries.add_argument("--json", action="store_true", help=_JSON_HELP)
     deliveries.set_defaults(command=deliveries_command)
 
     dlq = sub.add_parser("dlq", parents=[common], help="dead-letter queue: list or replay")
     dlq.add_argument("action", choices=["list", "replay"])
     dlq.add_argument("id", nargs="?", type=int)
     dlq.add_argument("--all", action="store_true")
+    dlq.add_argument("--json", action="store_true", help=f"list: {_JSON_HELP}")
     dlq.set_defaults(command=dlq_command)
 
 
 def push_command(args: argparse.Namespace, settings: Settings) -> int:
     from mpox_adapter.delivery.runtime import build_destinations
     from mpox_adapter.delivery.worker import DeliveryWorker
-    from mpox_adapter.outbox.model import State
     from mpox_adapter.outbox.store import open_store
     from mpox_adapter.pipeline.convert import Counts, build_converter, run_file
     from mpox_adapter.pipeline.enqueue import enqueue
 
-    err = Console(stderr=True, highlight=False)
+    err = console(stderr=True)
     destinations = build_destinations(settings, args.destination)
     if not destinations:
         raise ConfigurationError(
@@ -136,43 +141,51 @@ def worker_command(_: argparse.Namespace, settings: Settings) -> int:
 
 
 def deliveries_command(args: argparse.Namespace, settings: Settings) -> int:
-    from mpox_adapter.outbox.model import State
     from mpox_adapter.outbox.store import open_store
 
     store = open_store(settings.store.url)
     try:
         state = State(args.status) if args.status else None
-        _print_items(store.items(state, args.destination, args.limit))
-        summary = ", ".join(f"{d} {s}: {n}" for (d, s), n in sorted(store.counts().items()) if n)
-        Console(stderr=True).print(summary or "the outbox is empty")
+        _print_items(store.items(state, args.destination, args.limit), as_json=args.json)
+        if not args.json:
+            counts = sorted(store.counts().items())
+            summary = ", ".join(f"{d} {s}: {n}" for (d, s), n in counts if n)
+            console(stderr=True).print(escape(summary) or "the outbox is empty")
     finally:
         store.close()
     return EXIT_OK
 
 
 def dlq_command(args: argparse.Namespace, settings: Settings) -> int:
-    from mpox_adapter.outbox.model import State
     from mpox_adapter.outbox.store import open_store
 
     store = open_store(settings.store.url)
     try:
         if args.action == "list":
-            _print_items(store.items(State.DEAD, None, 1000))
+            _print_items(store.items(State.DEAD, None, 1000), as_json=args.json)
             return EXIT_OK
+        if args.json:
+            raise ConfigurationError("--json goes with dlq list")
         if args.all == (args.id is not None):
             raise ConfigurationError("dlq replay takes an item id or --all")
         replayed = store.replay(None if args.all else args.id, datetime.now(UTC))
-        Console(stderr=True).print(f"{replayed} item(s) back in the queue")
+        console(stderr=True).print(f"{replayed} item(s) back in the queue")
         return EXIT_OK if replayed else EXIT_INVALID
     finally:
         store.close()
 
 
-def _print_items(items: list[Any]) -> None:
+def _print_items(items: list[Item], *, as_json: bool) -> None:
+    if as_json:
+        # The fields the HTTP API gives for an item, so that a script reads the same from both.
+        for item in items:
+            sys.stdout.write(orjson.dumps(item.summary()).decode() + "\n")
+        return
     table = Table("id", "destination", "resource", "state", "attempts", "last error")
     for item in items:
         table.add_row(
-            str(item.id), item.destination, f"{item.resource_type}/{item.resource_id}",
-            str(item.state), str(item.attempts), escape(item.last_error or ""),
+            str(item.id), escape(item.destination),
+            escape(f"{item.resource_type}/{item.resource_id}"), str(item.state),
+            str(item.attempts), escape(item.last_error or ""),
         )  # fmt: skip
-    Console().print(table)
+    console().print(table)

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from rich.console import Console
 from rich.markup import escape
 
+from mpox_adapter.cli.console import console
 from mpox_adapter.errors import InputError
 from mpox_adapter.settings import Settings
 
@@ -37,15 +37,12 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from mpox_adapter.rules.forecast import immds_forecast
 
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         body = orjson.loads(args.file.read_bytes())
     except OSError as exc:
-        err.print(f"[red]error:[/red] {escape(str(args.file))}: cannot read ({exc.strerror})")
-        return EXIT_USAGE
+        return _usage_error(f"{args.file}: cannot read ({exc.strerror})")
     except orjson.JSONDecodeError as exc:
-        err.print(f"[red]error:[/red] {escape(str(args.file))}: not valid JSON: {exc}")
-        return EXIT_USAGE
+        return _usage_error(f"{args.file}: not valid JSON: {exc}")
     when: date | None = args.date
     if when is None and isinstance(body, dict) and body.get("resourceType") == "Bundle":
         when = date.today()
@@ -54,10 +51,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             body, settings.jurisdiction, assessment_date=when, jurisdiction=args.jurisdiction
         )
     except InputError as exc:
-        err.print(f"[red]error:[/red] {escape(str(args.file))}: {escape(str(exc))}")
-        return EXIT_USAGE
+        return _usage_error(f"{args.file}: {exc}")
     sys.stdout.write(orjson.dumps(output, option=orjson.OPT_INDENT_2).decode() + "\n")
     return EXIT_OK
+
+
+def _usage_error(message: str) -> int:
+    console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {escape(message)}")
+    return EXIT_USAGE
 
 
 def _iso_date(text: str) -> date:

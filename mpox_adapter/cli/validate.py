@@ -13,6 +13,7 @@ import orjson
 from rich.console import Console
 from rich.markup import escape
 
+from mpox_adapter.cli.console import console
 from mpox_adapter.errors import ConfigurationError
 from mpox_adapter.settings import Settings
 from mpox_adapter.validation.issues import Issue, outcome
@@ -41,11 +42,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from mpox_adapter.validation.service import load_definitions
 
     definitions, report = load_definitions(settings.definitions, args.ig)
-    err = Console(stderr=True, highlight=False)
+    err = console(stderr=True)
     for problem in report.skipped:
         err.print(f"[yellow]skipped[/yellow] {escape(problem)}")
     validator = Validator(definitions)
-    out = Console(highlight=False, soft_wrap=True)
+    out = console(soft_wrap=True)
     resources = errors = 0
     for path in args.files:
         for item in _read(path):

@@ -83,6 +83,21 @@ class Item:
     def key(self) -> ResourceKey:
         return (self.destination, self.resource_type, self.resource_id)
 
+    def summary(self) -> dict[str, Any]:
+        """The item as the API and `deliveries --json` show it: never the resource itself."""
+        return {
+            "id": self.id,
+            "destination": self.destination,
+            "resource": f"{self.resource_type}/{self.resource_id}",
+            "state": str(self.state),
+            "attempts": self.attempts,
+            "notBefore": self.not_before.isoformat(),
+            "lastError": self.last_error,
+            "receipt": self.receipt,
+            "created": self.created.isoformat(),
+            "updated": self.updated.isoformat(),
+        }
+
 
 def utc(moment: datetime) -> datetime:
     """`moment` in UTC; a naive datetime is refused, since it names no instant."""

@@ -10,9 +10,8 @@ import pytest
 
 from mpox_adapter.cli.main import main
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-README = Path(__file__).resolve().parents[2] / "mappings" / "README.md"
-SAMPLE = DATA / "no-municipal-vaccinations/input/no-municipal-vaccinations.csv"
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "mappings.md"
+SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "no-municipal-vaccinations.csv"
 
 
 def test_convert_writes_resources_and_errors_and_exits_1(
@@ -119,7 +118,7 @@ def test_an_unreadable_file_is_reported_and_counted(
 
 
 def test_the_readme_worked_example_works(tmp_path: Path) -> None:
-    block = re.search(r"```yaml\n\s*(mapping: clinic-pep.*?)\n\s*```", README.read_text(), re.S)
+    block = re.search(r"```yaml\n\s*(mapping: clinic-pep.*?)\n\s*```", GUIDE.read_text(), re.S)
     assert block is not None
     mappings = tmp_path / "mappings"
     mappings.mkdir()

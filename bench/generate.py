@@ -1,4 +1,4 @@
-"""Large synthetic exports in the four sample formats of /work/shared/samples, for benchmarks.
+"""Large synthetic exports in the four sample formats of examples/, for benchmarks.
 
     python bench/generate.py FORMAT ROWS OUT [--seed N] [--bad-every K]
 

@@ -5,6 +5,12 @@ against `profile.source` where the case has one) we compare our verdict (valid /
 and our error count with the Java reference validator's. Disagreements we know of are kept,
 with their reasons, in `known_disagreements.json`: a new disagreement fails the suite, and so
 does a listed one that has gone away, so that the list can only shrink.
+
+The cases are the extract in tests/data/conformance/fhir-test-cases (see its README.md). The
+Java outcome of a run is the file the manifest names; where that name is out of date (as it is
+upstream for some cases), the file upstream's naming gives, `java/R4.<case>-<base|profile>.json`.
+Only runs with a Java outcome are compared; `NO_JAVA_OUTCOME` lists the others, with why, and
+a test checks that list, so that a run cannot silently drop out of the comparison.
 """
 
 from __future__ import annotations
@@ -21,10 +27,11 @@ from mpox_adapter.fhir.packages import load_into
 from mpox_adapter.fhir.xml import xml_to_json
 from mpox_adapter.validation.engine import Validator
 
-CASES_DIR = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "fhir-test-cases"
-)
+CASES_DIR = Path(__file__).resolve().parents[1] / "data" / "conformance" / "fhir-test-cases"
 KNOWN = Path(__file__).with_name("known_disagreements.json")
+# Runs of the manifest that have no Java outcome to compare with, and why. Empty: every run
+# of the extract has one.
+NO_JAVA_OUTCOME: dict[str, str] = {}
 TX_SERVER_EXTENSION = "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-server"
 
 
@@ -43,10 +50,7 @@ class Run:
 
 
 def _runs() -> list[Run]:
-    manifest_path = CASES_DIR / "manifest.json"
-    if not manifest_path.exists():
-        return []
-    manifest = json.loads(manifest_path.read_text())
+    manifest = json.loads((CASES_DIR / "manifest.json").read_text())
     runs = []
     for case in manifest["test-cases"]:
         loads = tuple(case.get("supporting", [])) + tuple(case.get("profiles", []))
@@ -68,7 +72,21 @@ def _runs() -> list[Run]:
     return runs
 
 
-RUNS = _runs()
+def _outcome(run: Run) -> Path | None:
+    """The Java outcome file of a run: the manifest's, else upstream's naming, else None."""
+    named = [run.expected] if isinstance(run.expected, str) else []
+    for relative in (*named, f"java/R4.{run.case}-{run.kind}.json"):
+        if (CASES_DIR / "outcomes" / relative).is_file():
+            return CASES_DIR / "outcomes" / relative
+    return None
+
+
+def _comparable(run: Run) -> bool:
+    return (isinstance(run.expected, dict) and "errorCount" in run.expected) or bool(_outcome(run))
+
+
+ALL_RUNS = _runs()
+RUNS = [run for run in ALL_RUNS if _comparable(run)]
 
 
 def _known() -> dict[str, str]:
@@ -97,13 +115,13 @@ def _url_of(file_name: str, definitions: Definitions) -> str | None:
 
 
 def evaluate(run: Run, core_cache_dir: Path) -> tuple[str, str]:
-    """(status, detail): status is 'agree', 'disagree' or 'no-expectation'."""
+    """(status, detail): status is 'agree' or 'disagree'."""
     if isinstance(run.expected, dict) and "errorCount" in run.expected:
         expected = int(run.expected["errorCount"])
-    elif isinstance(run.expected, str) and (CASES_DIR / "outcomes" / run.expected).exists():
-        expected = _java_errors(json.loads((CASES_DIR / "outcomes" / run.expected).read_text()))
     else:
-        return "no-expectation", "the Java outcome file is not in the extract"
+        outcome = _outcome(run)
+        assert outcome is not None, f"{run.id} has no Java outcome"
+        expected = _java_errors(json.loads(outcome.read_text()))
     definitions = Definitions.from_core_package(core_cache_dir)
     for name in run.loads:
         if (CASES_DIR / name).exists():
@@ -127,19 +145,25 @@ def evaluate(run: Run, core_cache_dir: Path) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def results(core_cache_dir: Path) -> dict[str, tuple[str, str]]:
-    if not RUNS:
-        from tests.conftest import skip_or_fail
-
-        skip_or_fail(f"fhir-test-cases not found at {CASES_DIR}")
     return {run.id: evaluate(run, core_cache_dir) for run in RUNS}
+
+
+def test_every_run_without_a_java_outcome_is_listed() -> None:
+    assert ALL_RUNS, f"no test cases in {CASES_DIR / 'manifest.json'}"
+    without = {run.id for run in ALL_RUNS if not _comparable(run)}
+    assert without == set(NO_JAVA_OUTCOME), (
+        f"runs without a Java outcome: {sorted(without)}; listed: {sorted(NO_JAVA_OUTCOME)}"
+    )
+
+
+def test_known_disagreements_are_runs_of_the_extract() -> None:
+    assert set(_known()) <= {run.id for run in RUNS}, sorted(set(_known()) - {r.id for r in RUNS})
 
 
 @pytest.mark.parametrize("run", RUNS, ids=[r.id for r in RUNS])
 def test_case(run: Run, results: dict[str, tuple[str, str]]) -> None:
     status, detail = results[run.id]
     known = _known()
-    if status == "no-expectation":
-        pytest.skip(detail)
     if status == "disagree":
         assert run.id in known, f"new disagreement with the Java validator: {detail}"
     else:
@@ -149,13 +173,13 @@ def test_case(run: Run, results: dict[str, tuple[str, str]]) -> None:
 def test_agreement_figure(
     results: dict[str, tuple[str, str]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    compared = [status for status, _ in results.values() if status != "no-expectation"]
+    compared = [status for status, _ in results.values()]
     agree = compared.count("agree")
     share = agree / len(compared)
     with capsys.disabled():
         print(
             f"\nfhir-test-cases: same verdict as the Java validator in "
             f"{agree}/{len(compared)} runs ({share:.1%}); "
-            f"{len(results) - len(compared)} runs have no Java outcome in the extract"
+            f"{len(ALL_RUNS) - len(RUNS)} runs have no Java outcome"
         )
     assert share >= 0.9

@@ -29,7 +29,7 @@ from tests.integration.conftest import start_sekmet, stop_process
 pytestmark = pytest.mark.integration
 
 MAPPING = "no-municipal-vaccinations"
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / MAPPING / "input" / f"{MAPPING}.csv"
+SAMPLE = Path(__file__).resolve().parents[2] / "examples" / f"{MAPPING}.csv"
 ACCEPTED, REJECTED = 41, 5
 NO_FNR = "urn:oid:2.16.578.1.12.4.1.4.1"
 

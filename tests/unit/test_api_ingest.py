@@ -18,8 +18,8 @@ from mpox_adapter.pipeline.jobs import INPUT, JobStore
 
 pytestmark = pytest.mark.anyio
 
-SAMPLES = Path("/work/shared/samples")
-COUNTS = json.loads((SAMPLES / "counts.json").read_text())
+SAMPLES = Path(__file__).resolve().parents[2] / "examples"
+COUNTS = json.loads((Path(__file__).resolve().parents[1] / "data/sample-counts.json").read_text())
 SAMPLE_FILES = {
     "no-municipal-vaccinations": ("no-municipal-vaccinations.csv", "text/csv"),
     "dk-regional-vaccinations": ("dk-regional-vaccinations.json", "application/json"),

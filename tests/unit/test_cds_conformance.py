@@ -1,5 +1,5 @@
-"""The CDS Hooks service against third-party conformance material (../shared/conformance/
-cds-hooks, see its MANIFEST.md).
+"""The CDS Hooks service against third-party conformance material (tests/data/conformance/
+cds-hooks, see its README.md for where each file comes from).
 
 * Every request example (spec 2.0.1 and 3.0 ballot, hooks library, Da Vinci CRD, Inferno,
   Epic, HAPI, the HL7 validator's vectors) is accepted or rejected as the spec says.
@@ -353,7 +353,7 @@ async def test_feedback_examples_are_accepted_and_stored(
     epic = [
         json.loads(row["override_reason"])
         for row in stored
-        if row["card"] == "123456" and row["override_reason"]
+        if row["card"] == "card-0042" and row["override_reason"]
     ]
     assert any("extension" in reason for reason in epic)
     assert any(reason.get("reason", {}).get("code") == "contraindicated" for reason in epic)

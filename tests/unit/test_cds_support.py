@@ -1,5 +1,6 @@
 """Helpers the CDS Hooks tests share: signing keys and tokens, an app with CDS settings, the
-conformance folder, and prefetch built from the clinical vignettes.
+conformance folder (tests/data/conformance/cds-hooks), and prefetch built from the clinical
+vignettes.
 
 The tests at the end check the helpers themselves, so that a helper bug cannot pass for a
 service bug.
@@ -29,13 +30,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from mpox_adapter.cds.conformance import Invariant
 from mpox_adapter.settings import Settings
-from tests.conftest import skip_or_fail
 
 REPO = Path(__file__).resolve().parents[2]
+# Third-party CDS Hooks test material, copied into the repository (see its README.md); an
+# override may point elsewhere.
 CONFORMANCE = Path(
-    os.environ.get(
-        "MPOX_CDS_CONFORMANCE", str(REPO.parent / "shared" / "conformance" / "cds-hooks")
-    )
+    os.environ.get("MPOX_CDS_CONFORMANCE", REPO / "tests" / "data" / "conformance" / "cds-hooks")
 )
 VIGNETTES = REPO / "tests" / "vignettes"
 BASE = "http://adapter.test"
@@ -56,8 +56,7 @@ PREFETCH_KEYS = {
 
 
 def conformance_dir() -> Path:
-    if not CONFORMANCE.is_dir():
-        skip_or_fail(f"{CONFORMANCE} not found (set MPOX_CDS_CONFORMANCE)")
+    assert CONFORMANCE.is_dir(), f"{CONFORMANCE} not found"
     return CONFORMANCE
 
 

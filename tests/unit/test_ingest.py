@@ -22,8 +22,8 @@ from mpox_adapter.ingest.csvfile import sniff_delimiter
 from mpox_adapter.ingest.jsonfile import pointer_to_prefix
 from mpox_adapter.ingest.xlsxfile import cell_text
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
-COUNTS_FILE = SAMPLES / "counts.json"
+SAMPLES = Path(__file__).resolve().parents[2] / "examples"
+COUNTS_FILE = Path(__file__).resolve().parents[1] / "data" / "sample-counts.json"
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 Item = Record | ReadError
@@ -63,8 +63,6 @@ SAMPLE_OPTIONS = {
 
 @pytest.fixture(scope="module")
 def counts() -> dict[str, Any]:
-    if not COUNTS_FILE.is_file():
-        pytest.skip(f"{SAMPLES} not found (shared/ is beside the repository)")
     result: dict[str, Any] = json.loads(COUNTS_FILE.read_text())
     return result
 
@@ -648,3 +646,22 @@ def test_random_ndjson_values(values: list[Any]) -> None:
             if isinstance(value, dict)
             else isinstance(item, ReadError)
         )
+
+
+def test_a_workbook_without_worksheets_is_an_input_error(xlsx_bytes: bytes) -> None:
+    # Found by the corruption fuzz test: a workbook whose <sheets> list is empty.
+    import re
+    import zipfile
+
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(xlsx_bytes)) as original,
+        zipfile.ZipFile(out, "w") as copy,
+    ):
+        for item in original.infolist():
+            data = original.read(item)
+            if item.filename == "xl/workbook.xml":
+                data = re.sub(rb"<sheets>.*</sheets>", b"<sheets/>", data, flags=re.S)
+            copy.writestr(item, data)
+    with pytest.raises(InputError, match="no worksheet"):
+        list(read_records(io.BytesIO(out.getvalue()), ReaderOptions("xlsx"), "empty.xlsx"))

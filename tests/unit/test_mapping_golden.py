@@ -1,9 +1,10 @@
 """Golden files: each sample export converted exactly as checked in.
 
-`tests/data/<mapping>/input/` holds a copy of the sample export, `expected/` the resources
-(`output.ndjson`), the rejected records (`errors.ndjson`) and the counts. Provenance carries
-the time of the run, so the runs here use a fixed clock. To accept a deliberate change of
-output, run with MPOX_UPDATE_GOLDEN=1 and review the diff.
+The sample export of a mapping is `examples/<mapping>.<csv|json>` (or, for a mapping without
+one there, the file in `tests/data/<mapping>/input/`); `tests/data/<mapping>/expected/` holds
+the resources (`output.ndjson`), the rejected records (`errors.ndjson`) and the counts.
+Provenance carries the time of the run, so the runs here use a fixed clock. To accept a
+deliberate change of output, run with MPOX_UPDATE_GOLDEN=1 and review the diff.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from mpox_adapter.pipeline.output import ErrorWriter, NdjsonWriter
 from mpox_adapter.settings import Settings
 
 DATA = Path(__file__).resolve().parents[1] / "data"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MAPPINGS = [
     "no-municipal-vaccinations",
     "dk-regional-vaccinations",
@@ -30,6 +32,14 @@ MAPPINGS = [
     "contact-linelist",
 ]
 FIXED = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def sample(mapping: str) -> Path:
+    """The mapping's sample export: its own input in tests/data, else the one in examples/."""
+    own = DATA / mapping / "input"
+    found = sorted(own.iterdir()) if own.is_dir() else sorted(EXAMPLES.glob(f"{mapping}.*"))
+    assert len(found) == 1, f"expected one sample export for {mapping}, found {found}"
+    return found[0]
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +63,7 @@ def convert(converter: Converter, path: Path) -> tuple[bytes, bytes, Counts]:
 @pytest.mark.parametrize("mapping", MAPPINGS)
 def test_sample_converts_exactly_as_golden(mapping: str, converters: dict[str, Converter]) -> None:
     case = DATA / mapping
-    source = next((case / "input").iterdir())
+    source = sample(mapping)
     output, errors, counts = convert(converters[mapping], source)
     expected = case / "expected"
     if os.environ.get("MPOX_UPDATE_GOLDEN") == "1":
@@ -70,7 +80,7 @@ def test_exactly_the_defective_records_are_rejected(
     mapping: str, converters: dict[str, Converter]
 ) -> None:
     expected = json.loads((DATA / "sample-counts.json").read_text())[mapping]
-    source = next((DATA / mapping / "input").iterdir())
+    source = sample(mapping)
     _, errors, counts = convert(converters[mapping], source)
     lines = [json.loads(line)["line"] for line in errors.decode().splitlines()]
     assert counts.records == expected["records"]
@@ -87,7 +97,7 @@ def test_exactly_the_defective_records_are_rejected(
 @pytest.mark.parametrize("mapping", MAPPINGS)
 def test_converting_twice_gives_identical_ids(mapping: str, mpox_definitions: Definitions) -> None:
     settings = Settings.from_mapping({})
-    source = next((DATA / mapping / "input").iterdir())
+    source = sample(mapping)
     first = convert(build_converter(settings, mapping, mpox_definitions), source)[0]
     second = convert(build_converter(settings, mapping, mpox_definitions), source)[0]
 
@@ -101,10 +111,8 @@ def test_converting_twice_gives_identical_ids(mapping: str, mpox_definitions: De
 def test_contact_exposure_points_at_the_index_case_condition(
     converters: dict[str, Converter],
 ) -> None:
-    cases = convert(converters["case-linelist"], DATA / "case-linelist/input/case-linelist.csv")[0]
-    contacts = convert(
-        converters["contact-linelist"], DATA / "contact-linelist/input/contact-linelist.csv"
-    )[0]
+    cases = convert(converters["case-linelist"], sample("case-linelist"))[0]
+    contacts = convert(converters["contact-linelist"], sample("contact-linelist"))[0]
     conditions = {
         f"Condition/{r['id']}"
         for r in map(json.loads, cases.decode().splitlines())

@@ -1,4 +1,5 @@
-"""The committed conformance resources in profiles/: up to date with the FSH, and sound.
+"""The committed conformance resources in mpox_adapter/profiles/: up to date with the FSH in
+profiles/fsh, and sound.
 
 The slow test rebuilds profiles/fsh with the pinned SUSHI and compares the result with the
 committed JSON (skipped where Node is missing, failed instead when CI=true). The other tests
@@ -23,17 +24,21 @@ import pytest
 from fhirpathpy import evaluate
 from fhirpathpy.models import models
 
+from mpox_adapter.fhir.definitions import Definitions
+from mpox_adapter.validation.engine import Validator
 from tests.conftest import skip_or_fail
+from tests.guideline_rules import guideline_rule_ids
 
 ROOT = Path(__file__).resolve().parents[2]
-PROFILES = ROOT / "profiles"
+PROFILES = ROOT / "mpox_adapter" / "profiles"
+BUILD = ROOT / "profiles" / "build.sh"
 EXAMPLES = ROOT / "tests" / "data" / "profiles"
-RULES_MD = ROOT.parent / "shared" / "guidelines" / "RULES.md"
 CONFORMANCE = (
     "StructureDefinition-*.json",
     "ValueSet-*.json",
     "CodeSystem-*.json",
     "ConceptMap-*.json",
+    "OperationDefinition-*.json",
 )
 CANONICAL = "http://mpox-adapter.org/fhir"
 PROFILE_IDS = (
@@ -89,7 +94,7 @@ def test_committed_json_matches_a_fresh_sushi_build(tmp_path: Path) -> None:
         env["MPOX_ADAPTER"] = str(adapter)
     out = tmp_path / "profiles"
     result = subprocess.run(
-        ["bash", str(PROFILES / "build.sh"), str(out)],
+        ["bash", str(BUILD), str(out)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -101,7 +106,7 @@ def test_committed_json_matches_a_fresh_sushi_build(tmp_path: Path) -> None:
 
     fresh, committed = conformance_files(out), conformance_files(PROFILES)
     assert fresh, "SUSHI generated nothing"
-    stale = "profiles/ is stale: run `make profiles` and commit the JSON"
+    stale = "mpox_adapter/profiles/ is stale: run `make profiles` and commit the JSON"
     assert sorted(fresh) == sorted(committed), stale
     different = [name for name in fresh if load(fresh[name]) != load(committed[name])]
     assert not different, f"{stale} ({', '.join(sorted(different))})"
@@ -132,6 +137,15 @@ def test_every_artefact_has_url_title_description_and_snapshot() -> None:
                 assert concept.get("definition"), (name, concept)
 
 
+def test_every_artefact_is_valid_against_base_r4(definitions: Definitions) -> None:
+    """What the adapter publishes passes its own validator, with the core definitions only."""
+    validator = Validator(definitions)
+    for name, path in sorted(conformance_files(PROFILES).items()):
+        issues = validator.validate(load(path))["issue"]
+        errors = [i for i in issues if i["severity"] in ("error", "fatal")]
+        assert not errors, f"{name}: {errors}"
+
+
 def test_every_profile_is_there() -> None:
     for profile_id in PROFILE_IDS:
         sd = structure_definition(profile_id)
@@ -140,11 +154,10 @@ def test_every_profile_is_there() -> None:
 
 
 def test_rule_code_system_has_every_rule_of_the_guideline_digest() -> None:
-    if not RULES_MD.exists():
-        pytest.skip(f"{RULES_MD} not found (shared/ is beside the repository)")
-    ids = set(re.findall(r"^\| ((?:NO|DK|PROJ)-[A-Z0-9-]+) ", RULES_MD.read_text(), re.M))
+    ids = guideline_rule_ids()
+    assert all(re.fullmatch(r"(?:NO|DK|PROJ)-[A-Z0-9-]+", rule) for rule in ids), sorted(ids)
     codes = {c["code"] for c in load(PROFILES / "CodeSystem-rule.json")["concept"]}
-    assert ids, "no rule ids found in RULES.md"
+    assert ids, "no rule ids found in tests/data/guideline-rules.tsv"
     assert ids <= codes, f"rules missing from CodeSystem rule: {sorted(ids - codes)}"
 
 

@@ -140,3 +140,19 @@ def test_cli_unreadable_files_are_exit_2(
     with pytest.raises(SystemExit) as exit_info:
         main(["forecast", str(broken), "--date", "1 March"])
     assert exit_info.value.code == 2
+
+
+def test_the_answer_is_the_same_in_every_process(tmp_path: Path) -> None:
+    # Sets iterate in a per-process order: nothing in the answer may follow it.
+    import os
+    import subprocess
+    import sys
+
+    request = tmp_path / "in.json"
+    request.write_text(json.dumps(body()))
+    answers = set()
+    for seed in range(4):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        command = [sys.executable, "-m", "mpox_adapter", "forecast", str(request)]
+        answers.add(subprocess.run(command, capture_output=True, check=True, env=env).stdout)
+    assert len(answers) == 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +11,8 @@ import yaml
 
 from mpox_adapter.errors import ConfigurationError
 from mpox_adapter.rules.packs import PACK_DIR, build_pack, load_pack
+from tests.guideline_rules import guideline_rule_ids, guideline_rules
 
-RULES_MD = Path(__file__).resolve().parents[3] / "shared" / "guidelines" / "RULES.md"
 REQUIRED_PROJECT_RULES = {
     "PROJ-LOWEST-GROUP",
     "PROJ-YOUNG-CHILD",
@@ -47,10 +46,32 @@ def test_the_required_project_rules_exist() -> None:
     assert set(load_pack("NO").titles) >= REQUIRED_PROJECT_RULES
 
 
-@pytest.mark.skipif(not RULES_MD.exists(), reason="the shared guideline digest is not here")
+GUIDELINE_DOCUMENTS = {
+    "no-fhi-2023-letter-priority-group-3": "NO",
+    "no-fhi-mpox-vaccine-information-2023": "NO",
+    "no-hdir-2024-information-letter": "NO",
+    "no-helse-bergen-mpox-procedure-2025": "NO",
+    "dk-sst-mpox-guidelines-v7.1-2025": "DK",
+}
+
+
+def test_the_guideline_rule_table_is_consistent() -> None:
+    rules = guideline_rules()
+    assert len(rules) >= 60
+    for rule_id, row in rules.items():
+        jurisdiction, documents = row["jurisdiction"], row["document"].split(" | ")
+        assert jurisdiction in ("NO", "DK"), row
+        assert rule_id.startswith((f"{jurisdiction}-", "PROJ-")), row
+        if documents == ["project choice"]:
+            assert rule_id.startswith("PROJ-"), row
+            continue
+        assert all(GUIDELINE_DOCUMENTS.get(d) == jurisdiction for d in documents), row
+        assert len(row["section"].split(" | ")) == len(documents), row
+
+
 @pytest.mark.parametrize("jurisdiction", ["NO", "DK"])
-def test_every_pack_id_is_in_rules_md(jurisdiction: str) -> None:
-    known = set(re.findall(r"\b((?:NO|DK)-[A-Z0-9-]*[A-Z0-9])\b", RULES_MD.read_text()))
+def test_every_pack_id_is_a_guideline_rule(jurisdiction: str) -> None:
+    known = {r for r in guideline_rule_ids() if re.fullmatch(r"(?:NO|DK)-[A-Z0-9-]*[A-Z0-9]", r)}
     ids = {r.id for r in load_pack(jurisdiction).rules if not r.id.startswith("PROJ-")}
     assert ids - known == set()
 

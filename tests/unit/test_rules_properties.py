@@ -51,7 +51,7 @@ def _iso(day: date) -> str:
 
 @st.composite
 def stories(draw: st.DrawFn) -> tuple[dict[str, Any], str, date]:
-    """A patient, some of the facts terminology.md knows, and an assessment date."""
+    """A patient, some of the facts docs/data-dictionary.md knows, and an assessment date."""
     today = draw(st.dates(date(2022, 9, 1), date(2026, 6, 30)))
     born = today - timedelta(days=draw(st.integers(0, 90 * 366)))
     gender = draw(st.sampled_from(["male", "female", "other", "unknown"]))

@@ -1,4 +1,4 @@
-"""Builders of FHIR inputs for the rules tests, coded as shared/terminology.md says.
+"""Builders of FHIR inputs for the rules tests, coded as docs/data-dictionary.md says.
 
 Other rules tests import these; the tests here check that the builders produce what the
 facts reader expects, so a builder bug cannot hide behind a rules bug.

@@ -1,12 +1,13 @@
 """The clinical vignettes in tests/vignettes/ are well formed and cover every guideline rule.
 
-The vignettes are the guideline's answers, written from the documents in ../shared/guidelines
-and independent of the rules engine. This test does not run the engine: it checks that every
-vignette parses and uses only the agreed keys and vocabulary, that every rule id it names exists
-(RULES.md or the project's PROJ- ids), that every rule id in RULES.md has at least one vignette
-(the test that fails when a rule has no vignette), that `build_parameters` makes a Parameters
+The vignettes are the guideline's answers, written from the five guideline documents (listed
+in docs/) and independent of the rules engine. This test does not run the engine: it checks that
+every vignette parses and uses only the agreed keys and vocabulary, that every rule id it names
+exists (in tests/data/guideline-rules.tsv, the rule ids of the guideline digest, or the
+project's PROJ- ids), that every guideline rule id has at least one vignette (the test that
+fails when a rule has no vignette), that `build_parameters` makes a Parameters
 resource whose resources conform to the mpox profiles, and that `read_expected` reads a
-DESIGN.md-shaped answer back into the vignette vocabulary.
+contract-shaped answer (docs/contract.md) back into the vignette vocabulary.
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ import yaml
 
 from mpox_adapter.fhir.definitions import Definitions
 from mpox_adapter.validation.engine import Validator
+from tests.guideline_rules import guideline_rule_ids
 
 REPO = Path(__file__).resolve().parents[2]
 VIGNETTES = REPO / "tests" / "vignettes"
 CASES = VIGNETTES / "cases"
-RULES_MD = REPO.parent / "shared" / "guidelines" / "RULES.md"
 
-# The project's own rules the engine implements (ids fixed by the project), beside RULES.md.
+# The project's own rules the engine implements (ids fixed by the project), beside the
+# guideline digest's.
 PROJ_IDS = frozenset(
     {
         "PROJ-LOWEST-GROUP",
@@ -86,23 +88,12 @@ VIGNETTE_LIST = _vignettes()
 IDS = [path.stem for path, _ in VIGNETTE_LIST]
 
 
-def _rules_md_ids() -> set[str]:
-    """Every rule id in the first column of a table in RULES.md."""
-    ids = set()
-    for line in RULES_MD.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("|"):
-            continue
-        first = line.strip("|").split("|")[0].strip()
-        if RULE_ID.match(first):
-            ids.add(first)
-    return ids
-
-
 @pytest.fixture(scope="module")
-def rules_md_ids() -> set[str]:
-    if not RULES_MD.exists():
-        pytest.skip(f"{RULES_MD} not found (shared/ is beside the repository)")
-    return _rules_md_ids()
+def guideline_ids() -> set[str]:
+    """Every rule id of the guideline digest (tests/data/guideline-rules.tsv)."""
+    ids = guideline_rule_ids()
+    assert all(RULE_ID.match(rule) for rule in ids), sorted(r for r in ids if not RULE_ID.match(r))
+    return ids
 
 
 # --- the collection -----------------------------------------------------------------------
@@ -116,20 +107,20 @@ def test_there_are_at_least_60_vignettes_in_both_jurisdictions() -> None:
     assert not list(CASES.glob("*.yml")), "use the .yaml extension"
 
 
-def test_rules_md_is_parsed(rules_md_ids: set[str]) -> None:
+def test_the_guideline_rule_ids_are_read(guideline_ids: set[str]) -> None:
     for rule in ("NO-PPV-G1-HIV", "PROJ-LOWEST-GROUP", "DK-CASE-SUSPECTED", "DK-TECO", "NO-TECO"):
-        assert rule in rules_md_ids
-    assert len(rules_md_ids) >= 60
+        assert rule in guideline_ids
+    assert len(guideline_ids) >= 60
 
 
-def test_every_rule_has_a_vignette(rules_md_ids: set[str]) -> None:
+def test_every_rule_has_a_vignette(guideline_ids: set[str]) -> None:
     used = {rule for _, v in VIGNETTE_LIST for rule in v["expected"].get("rules", [])}
-    missing = sorted((rules_md_ids | PROJ_IDS) - used)
+    missing = sorted((guideline_ids | PROJ_IDS) - used)
     assert not missing, f"rule ids with no vignette listing them in expected.rules: {missing}"
 
 
-def test_every_rule_id_used_exists(rules_md_ids: set[str]) -> None:
-    known = rules_md_ids | PROJ_IDS
+def test_every_rule_id_used_exists(guideline_ids: set[str]) -> None:
+    known = guideline_ids | PROJ_IDS
     unknown = {
         (vignette["id"], rule)
         for _, vignette in VIGNETTE_LIST
@@ -511,7 +502,7 @@ def test_built_resources_conform_to_the_mpox_profiles(
 
 
 def _answer(vignette: dict[str, Any]) -> dict[str, Any]:
-    """A DESIGN.md `$immds-forecast` answer that says exactly what the vignette expects."""
+    """A `$immds-forecast` answer (docs/contract.md) that says exactly what the vignette expects."""
     expected = vignette["expected"]
     status = expected["status"]
     status_system = (

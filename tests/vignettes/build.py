@@ -1,7 +1,7 @@
 """Turn a clinical vignette (tests/vignettes/cases/*.yaml) into `$immds-forecast` input, and
 read the forecast's output back into the vignette's `expected` vocabulary.
 
-The coding follows ../shared/terminology.md exactly; README.md in this folder lists every fact
+The coding follows docs/data-dictionary.md exactly; README.md in this folder lists every fact
 and the FHIR it becomes. This module depends on nothing in `mpox_adapter/` (in particular not on the
 rules engine): the vignettes are the guideline's answer, written independently of the engine.
 
@@ -138,8 +138,8 @@ ALLERGENS: dict[str, tuple[str, str, str]] = {
 CONTACT_TYPES = frozenset(
     {"household", "sexual", "direct-unprotected", "hcw-no-ppe", "seated-adjacent-8h", "other"}
 )
-# The project's ConceptMap contact-type-to-exposure-risk (profiles/), used when a vignette
-# gives no `risk`: the exposure profile requires the component.
+# The project's ConceptMap contact-type-to-exposure-risk (mpox_adapter/profiles/), used when a
+# vignette gives no `risk`: the exposure profile requires the component.
 RISK_FROM_CONTACT_TYPE = {
     "household": "high",
     "sexual": "high",
@@ -190,7 +190,7 @@ CLASSIFICATIONS = frozenset({"suspected", "confirmed", "none"})
 # The rule ids that are reporting duties (a vignette's `case.duties`).
 DUTY_RULES = frozenset({"NO-MSIS-A", "NO-ALERT", "DK-NOTIFY-PHONE", "DK-NOTIFY-SEI2"})
 # How read_expected derives `case.classification` from the rules the engine reported (the
-# output Parameters of DESIGN.md has no element for it). NO-TRACE only follows a confirmed case
+# output Parameters of docs/contract.md has no element for it). NO-TRACE only follows a confirmed case
 # (Helse Bergen §9); NO-ALERT covers suspected and confirmed cases (Helse Bergen §8).
 CONFIRMED_CASE_RULES = frozenset({"DK-CASE-CONFIRMED", "NO-TRACE"})
 SUSPECTED_CASE_RULES = frozenset({"DK-CASE-SUSPECTED", "NO-ALERT"})
@@ -453,7 +453,7 @@ def _immunization(fact: Mapping[str, Any], index: int, today: dt.date) -> dict[s
         resource["meta"] = _meta("immunization")
         resource["lotNumber"] = imm.get("lot", f"LOT{index:04d}")
     if "country" in imm:
-        # Given abroad: terminology.md has no element for it; the vignettes use a contained
+        # Given abroad: docs/data-dictionary.md has no element for it; the vignettes use a contained
         # Location with the ISO 3166 country code, and primarySource false (README.md).
         resource["contained"] = [
             {"resourceType": "Location", "id": "given-at", "address": {"country": imm["country"]}}
@@ -574,7 +574,7 @@ def fact_kind(fact: Mapping[str, Any]) -> str:
 
 
 def build_parameters(vignette: Mapping[str, Any]) -> dict[str, Any]:
-    """The `$immds-forecast` input Parameters (DESIGN.md) for a vignette."""
+    """The `$immds-forecast` input Parameters (docs/contract.md) for a vignette."""
     today = _date(vignette["assessment_date"])
     by_name: dict[str, list[dict[str, Any]]] = {name: [] for name in PARAMETER_ORDER}
     by_name["assessmentDate"].append({"name": "assessmentDate", "valueDate": today.isoformat()})
@@ -617,7 +617,7 @@ def _resources(parameters: Mapping[str, Any], name: str) -> list[dict[str, Any]]
 
 
 def read_expected(parameters_out: Mapping[str, Any]) -> dict[str, Any]:
-    """The forecast output (DESIGN.md `$immds-forecast` Out) in the vocabulary of a vignette's
+    """The forecast output (docs/contract.md `$immds-forecast` Out) in the vocabulary of a vignette's
     `expected`: only the keys the output has. `not_rules` is not read back (compare it with
     `rules`); `case` is derived from the reported rules (README.md)."""
     recommendations = _resources(parameters_out, "recommendation")

@@ -56,6 +56,8 @@ def read_xlsx(
     workbook = _open(stream, source)
     try:
         if options.sheet is None:
+            if not workbook.worksheets:
+                raise InputError("the workbook has no worksheet", source)
             sheet = workbook.worksheets[0]
         elif options.sheet in workbook.sheetnames:
             sheet = workbook[options.sheet]

@@ -285,7 +285,8 @@ class _Outcome:
         refs: dict[str, None] = {}
         exposure = option.exposure if option else None
         for fired in reported:
-            for name in fired.rule.condition.reads:
+            # `reads` is a set: sorted, so that the answer is the same in every process.
+            for name in sorted(fired.rule.condition.reads):
                 if name in _EXPOSURE_NAMES:
                     if exposure is not None and exposure.reference:
                         refs[exposure.reference] = None

@@ -1,4 +1,4 @@
-"""`POST /fhir/$immds-forecast`: the rules engine as a FHIR operation (DESIGN.md)."""
+"""`POST /fhir/$immds-forecast`: the rules engine as a FHIR operation (docs/contract.md)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 output Parameters read back into a typed `Forecast`, with the engine's own explanation in the
 card's language.
 
-The decision is read from the output Parameters of DESIGN.md (the public contract), not from
+The decision is read from the output Parameters of the public contract (docs/contract.md), not from
 the engine's internals; only the explanation sentences, the facts the case service needs and
 the rule pack come from the engine's richer API. If the rules change shape, this module alone
 follows them.

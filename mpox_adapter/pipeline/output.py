@@ -65,7 +65,7 @@ def _no_server_ids(_: str, __: str) -> None:
 
 
 class ErrorWriter:
-    """One JSON object per rejected record: source, line and the issues (DESIGN.md)."""
+    """One JSON object per rejected record: source, line and the issues (docs/contract.md)."""
 
     def __init__(self, stream: BinaryIO) -> None:
         self.stream = stream

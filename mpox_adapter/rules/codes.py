@@ -1,4 +1,4 @@
-"""The codes the rules read, exactly as `shared/terminology.md` lists them.
+"""The codes the rules read, exactly as `docs/data-dictionary.md` lists them.
 
 Each table maps (system, code) to the name the facts use, so that adding an accepted
 synonym is one line here and never a change to a rule.

@@ -1,4 +1,4 @@
-"""Read an mpox exposure Observation (terminology.md, "Exposure")."""
+"""Read an mpox exposure Observation (docs/data-dictionary.md, "Exposure")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Typed patient facts, read from FHIR inputs as `shared/terminology.md` codes them.
+"""Typed patient facts, read from FHIR inputs as `docs/data-dictionary.md` codes them.
 
 `facts_from(inputs, assessment_date)` is the one way in. A fact is what the record says on
 the assessment date: records dated after it are ignored (a forecast for an earlier day must

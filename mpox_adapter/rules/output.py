@@ -1,4 +1,4 @@
-"""The output Parameters of `$immds-forecast`, shaped exactly as DESIGN.md describes."""
+"""The output Parameters of `$immds-forecast`, shaped exactly as docs/contract.md describes."""
 
 from __future__ import annotations
 

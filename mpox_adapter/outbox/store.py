@@ -24,6 +24,11 @@ __all__ = ["Store", "open_store"]
 
 
 class Store(Protocol):
+    """The durable outbox: items go pending -> leased -> delivered | retry-wait | dead.
+
+    One interface, three stores (memory for tests, SQLite, PostgreSQL); `open_store` picks
+    one by URL. Every time is passed in, so tests and replays control the clock."""
+
     def migrate(self) -> None:
         """Create or upgrade the schema; safe to run again and from several processes."""
 

@@ -24,7 +24,8 @@ import orjson
 from mpox_adapter.fhir.definitions import Definitions
 from mpox_adapter.ingest.readers import read_records
 from mpox_adapter.ingest.records import ReaderOptions, ReadError, Record
-from mpox_adapter.mapping.engine import CompiledMapping, FieldIssue, Mapped, load_mapping
+from mpox_adapter.mapping.engine import CompiledMapping, FieldIssue, Mapped, load_named_mapping
+from mpox_adapter.mapping.folders import MappingFolders
 from mpox_adapter.settings import Settings
 from mpox_adapter.validation.engine import Validator
 from mpox_adapter.validation.issues import Issue
@@ -142,24 +143,14 @@ def read_failure(error: ReadError) -> Mapped:
 
 def build_converter(settings: Settings, mapping_name: str, definitions: Definitions | None = None,
                     clock: Callable[[], datetime] | None = None) -> Converter:  # fmt: skip
-    """The converter for a mapping in the configured mappings folder."""
+    """The converter for a mapping: the user's (`mappings_dir`) or a shipped one."""
     from mpox_adapter.validation.service import load_definitions
 
     if definitions is None:
         definitions, _ = load_definitions(settings.definitions)
-    path = mapping_path(settings, mapping_name)
-    return Converter(load_mapping(path, definitions, clock), Validator(definitions), settings)
-
-
-def mapping_path(settings: Settings, name: str) -> Path:
-    from mpox_adapter.errors import ConfigurationError
-
-    folder = settings.mappings_dir
-    path = folder / f"{name}.yaml"
-    if "/" in name or not path.is_file():
-        known = sorted(p.stem for p in folder.glob("*.yaml"))
-        raise ConfigurationError(f"unknown mapping {name!r} (known: {', '.join(known) or 'none'})")
-    return path
+    folders = MappingFolders(settings.mappings_dir)
+    mapping = load_named_mapping(mapping_name, folders, definitions, clock)
+    return Converter(mapping, Validator(definitions), settings)
 
 
 def run_file(
@@ -171,6 +162,13 @@ def run_file(
         yield from converter.convert_all(records)
         return
     yield from _parallel(converter, records, workers)
+
+
+def convert_file(converter: Converter, path: str | Path, workers: int = 1) -> Iterator[Mapped]:
+    """Convert every record of the file at `path`, in order (see `run_file`)."""
+    path = Path(path)
+    with path.open("rb") as stream:
+        yield from run_file(converter, stream, path.name, workers)
 
 
 def workers_for(size: int) -> int:

@@ -22,8 +22,9 @@ from mpox_adapter.rules.cases import CaseAssessment, Contact, Duty, assess_case
 from mpox_adapter.rules.packs import RulePack
 
 _URGENT = frozenset({"immediately", "same-day"})
-# The duties that are reports to an authority (the guideline digest's sections 5 and 7; docs/rule-sources.md): each gets a task to
-# create. The others (tracing, isolation advice, samples) are listed, not turned into tasks.
+# The duties that are reports to an authority (sections 5 and 7 of the guideline digest,
+# docs/rule-sources.md): each gets a task to create. The others (tracing, isolation advice,
+# samples) are listed, not turned into tasks.
 NOTIFICATIONS = frozenset({"NO-ALERT", "NO-MSIS-A", "DK-NOTIFY-PHONE", "DK-NOTIFY-SEI2"})
 _ZONES = {"NO": "Europe/Oslo", "DK": "Europe/Copenhagen"}
 

@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 some records or resources invalid, 2 usage or configura
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from mpox_adapter.errors import ConfigurationError
 from mpox_adapter.settings import Settings, load_settings
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a process ended by SIGPIPE
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -37,12 +39,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     command: Command = args.command
     try:
-        return command(args, settings)
+        status = command(args, settings)
+        sys.stdout.flush()  # here, where a closed pipe is still ours to handle
+        return status
     except ConfigurationError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`... | head`): what is left to print has nowhere to go, and
+        # the interpreter's own flush at exit must not fail on the closed pipe again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 def build_parser() -> argparse.ArgumentParser:

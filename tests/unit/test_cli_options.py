@@ -180,3 +180,27 @@ def test_the_deliveries_table_is_not_wrapped_in_a_pipe(tmp_path: Path) -> None:
     assert any(LONG_ERROR in line for line in shown.stdout.splitlines())
     assert len(shown.stderr.splitlines()) == 1
     assert f"{destination} retry-wait: 1" in shown.stderr
+
+
+def test_a_reader_that_stops_early_is_no_crash(tmp_path: Path) -> None:
+    # `deliveries --json | head -1`: the pipe closes while there is more to write.
+    config = write_config(tmp_path / "settings.toml")
+    store = open_store(f"sqlite:///{tmp_path / 'outbox.db'}")
+    try:
+        body = b'{"resourceType":"Immunization"}'
+        store.enqueue([NewItem(DEST, "Immunization", f"i-{n}", "g", body) for n in range(2000)], T0)
+    finally:
+        store.close()
+    command = [sys.executable, "-m", "mpox_adapter", "deliveries", "--json", "--limit", "2000"]
+    with subprocess.Popen(
+        [*command, "--config", str(config)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    ) as reader:  # fmt: skip
+        assert reader.stdout is not None
+        assert reader.stderr is not None
+        assert json.loads(reader.stdout.readline())["id"] == 1
+        reader.stdout.close()
+        errors = reader.stderr.read()
+    assert reader.returncode == 141
+    assert b"Traceback" not in errors
+    assert b"Exception ignored" not in errors

@@ -190,8 +190,8 @@ CLASSIFICATIONS = frozenset({"suspected", "confirmed", "none"})
 # The rule ids that are reporting duties (a vignette's `case.duties`).
 DUTY_RULES = frozenset({"NO-MSIS-A", "NO-ALERT", "DK-NOTIFY-PHONE", "DK-NOTIFY-SEI2"})
 # How read_expected derives `case.classification` from the rules the engine reported (the
-# output Parameters of docs/contract.md has no element for it). NO-TRACE only follows a confirmed case
-# (Helse Bergen §9); NO-ALERT covers suspected and confirmed cases (Helse Bergen §8).
+# output Parameters of docs/contract.md has no element for it). NO-TRACE only follows a
+# confirmed case (Helse Bergen §9); NO-ALERT covers suspected and confirmed cases (Helse Bergen §8).
 CONFIRMED_CASE_RULES = frozenset({"DK-CASE-CONFIRMED", "NO-TRACE"})
 SUSPECTED_CASE_RULES = frozenset({"DK-CASE-SUSPECTED", "NO-ALERT"})
 EXPECTED_KEYS = (
@@ -617,9 +617,9 @@ def _resources(parameters: Mapping[str, Any], name: str) -> list[dict[str, Any]]
 
 
 def read_expected(parameters_out: Mapping[str, Any]) -> dict[str, Any]:
-    """The forecast output (docs/contract.md `$immds-forecast` Out) in the vocabulary of a vignette's
-    `expected`: only the keys the output has. `not_rules` is not read back (compare it with
-    `rules`); `case` is derived from the reported rules (README.md)."""
+    """The forecast output (`$immds-forecast` Out, docs/contract.md) in the vocabulary of a
+    vignette's `expected`: only the keys the output has. `not_rules` is not read back
+    (compare it with `rules`); `case` is derived from the reported rules (README.md)."""
     recommendations = _resources(parameters_out, "recommendation")
     if len(recommendations) != 1:
         raise ValueError(f"expected one recommendation, got {len(recommendations)}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,8 +29,10 @@ from mpox_adapter.cds.runtime import CdsRuntime
 from mpox_adapter.delivery.service import DeliveryService
 from mpox_adapter.errors import AdapterError, ConfigurationError, InputError
 from mpox_adapter.fhir.definitions import Definitions
+from mpox_adapter.mapping.engine import Mapped
 from mpox_adapter.outbox.location import StoreLocation
 from mpox_adapter.outbox.store import Store
+from mpox_adapter.pipeline.enqueue import enqueue
 from mpox_adapter.settings import Settings
 from mpox_adapter.validation.engine import Validator
 from mpox_adapter.validation.service import PROJECT_CANONICAL, load_definitions
@@ -82,8 +84,14 @@ def create_app(
             gc.freeze()
         await delivery.start()
         runtime.outbox = delivery.store
-        if settings.destinations:
-            jobs.sink = delivery.sink
+        if settings.destinations and delivery.store is not None:
+            outbox = delivery.store
+
+            def sink(results: Iterable[Mapped]) -> Iterable[Mapped]:
+                # Accepted records into the outbox, for every destination that takes them.
+                return enqueue(outbox, results, settings.destinations, datetime.now(UTC))
+
+            jobs.sink = sink
         await jobs.start(runtime.definitions)
         try:
             yield

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
 from contextlib import suppress
-from datetime import UTC, datetime
 
 import httpx
 from prometheus_client import CollectorRegistry
@@ -14,9 +12,7 @@ from prometheus_client import CollectorRegistry
 from mpox_adapter.delivery.metrics import DeliveryMetrics
 from mpox_adapter.delivery.runtime import build_destinations, check_destinations
 from mpox_adapter.delivery.worker import DeliveryWorker
-from mpox_adapter.mapping.engine import Mapped
 from mpox_adapter.outbox.store import Store, open_store
-from mpox_adapter.pipeline.enqueue import enqueue
 from mpox_adapter.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,11 +44,6 @@ class DeliveryService:
         self.problems = await check_destinations(destinations)
         self._worker = DeliveryWorker(store, destinations, self.settings.delivery, metrics)
         self._task = asyncio.create_task(self._worker.run(self._stop))
-
-    def sink(self, results: Iterable[Mapped]) -> Iterable[Mapped]:
-        """Accepted records into the outbox, for every configured destination that takes them."""
-        assert self.store is not None
-        return enqueue(self.store, results, self.settings.destinations, datetime.now(UTC))
 
     async def stop(self) -> None:
         self._stop.set()

@@ -10,14 +10,13 @@ from datetime import UTC, datetime
 from hashlib import sha1
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
 from mpox_adapter import __version__
 from mpox_adapter.errors import ConfigurationError
 from mpox_adapter.fhir.definitions import Definitions
-from mpox_adapter.ingest.records import Record
 from mpox_adapter.mapping.folders import MappingFolders
 from mpox_adapter.mapping.spec import Condition, FieldSpec, MappingSpec, ResourceSpec, load_spec
 from mpox_adapter.mapping.template import Render, Scope, compile_template, compile_text, lookup
@@ -28,6 +27,20 @@ ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "http://mpox-adapter.org/fhir")
 _NAMESPACE_BYTES = ID_NAMESPACE.bytes
 PROVENANCE_SOURCE = "urn:mpox-adapter:source-record"
 _INDEX = re.compile(r"\[\d+\]")
+
+
+class SourceRecord(Protocol):
+    """What a mapping reads of a record; `ingest.records.Record` is one (the pipeline joins
+    the two stages, so that mapping need not import ingest)."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def fields(self) -> dict[str, Any]: ...
+
+
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _OF_TYPE = re.compile(r"\.ofType\((\w)(\w*)\)")
 
@@ -219,7 +232,7 @@ class CompiledMapping:
 
     # -- mapping one record ------------------------------------------------------------
 
-    def map(self, record: Record) -> Mapped:
+    def map(self, record: SourceRecord) -> Mapped:
         scope: dict[str, Any] = {}
         issues: list[FieldIssue] = []
         for field_spec in self.fields:
@@ -266,7 +279,7 @@ class CompiledMapping:
         return mapped
 
     def _provenance(
-        self, record: Record, key: str, resources: list[tuple[dict[str, Any], str | None]]
+        self, record: SourceRecord, key: str, resources: list[tuple[dict[str, Any], str | None]]
     ) -> dict[str, Any]:
         return {
             "resourceType": "Provenance",

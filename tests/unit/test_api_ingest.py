@@ -253,3 +253,28 @@ async def test_shutdown_mid_job_puts_it_back_in_the_queue(app_client: Any, data_
     assert job["counts"]["records"] == len(rows) * copies
     assert job["counts"]["rejected"] == COUNTS["no-municipal-vaccinations"]["bad"] * copies
     assert len(job["errors"]) == 100
+
+
+async def test_an_ingest_job_fills_the_outbox_for_the_destinations(
+    make_settings: Any, mpox_definitions: Definitions, data_dir: Path
+) -> None:
+    # Inside `serve` the api face connects ingest jobs to the outbox; no worker sends here.
+    settings = make_settings(
+        data_dir=str(data_dir),
+        destinations={"registry": {"base_url": "http://127.0.0.1:9/fhir"}},
+        delivery={"run_in_server": False},
+    )
+    app = create_app(settings, definitions=mpox_definitions)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://adapter.test") as client,
+    ):
+        accepted = await _post_sample(client, "no-municipal-vaccinations")
+        assert accepted.status_code == 202, accepted.text
+        job = await _wait(client, accepted.headers["location"])
+        assert job["status"] == "done"
+        listing = (await client.get("/deliveries", params={"limit": 1})).json()
+    counts = {row["state"]: row["count"] for row in listing["counts"]}
+    # 41 accepted records: 41 Immunizations, 41 Provenances and one Patient per person (25).
+    assert counts == {"pending": 107}
